@@ -1,0 +1,9 @@
+export { createMetricsRegistry, type ProcessLabels } from './registry.js';
+export {
+  readinessReport,
+  startOpsServer,
+  type OpsServer,
+  type OpsServerOptions,
+  type ReadinessCheck,
+} from './ops-server.js';
+export { Registry } from 'prom-client';

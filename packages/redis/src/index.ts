@@ -1,0 +1,17 @@
+export { checkRedis, type RedisCheck } from './check-redis.js';
+export {
+  closeRedis,
+  createRedis,
+  type CreateRedisOptions,
+  type RedisClient,
+  type RedisRole,
+} from './create-redis.js';
+export { freePort } from './free-port.js';
+export { createKeys, sessionTag, type Keys } from './keys.js';
+export {
+  assertRedisServerInstalled,
+  startLocalRedis,
+  type LocalRedisOptions,
+  type LocalRedisServer,
+} from './local-redis-server.js';
+export { parseRedisUrl, type RedisTarget } from './parse-redis-url.js';

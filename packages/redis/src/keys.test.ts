@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { createKeys, sessionTag } from './keys.js';
+
+describe('key schema', () => {
+  const keys = createKeys('wf');
+
+  it('hash-tags every per-session key with {s:<id>}', () => {
+    const perSession = [
+      keys.session('s7'),
+      keys.authCreds('s7'),
+      keys.authKeys('s7'),
+      keys.lease('s7'),
+      keys.fence('s7'),
+      keys.message('s7', 'ABC'),
+      keys.queuePrefix('s7'),
+    ];
+    for (const key of perSession) {
+      // Redis Cluster hashes only what is between the first { and the next }.
+      const tag = /\{([^}]*)\}/.exec(key)?.[1];
+      expect(tag, key).toBe('s:s7');
+    }
+  });
+
+  it('keeps one session pattern from matching another session', () => {
+    const pattern = keys.authPattern('s7');
+    const glob = new RegExp(`^${pattern.replace(/[{}]/g, '\\$&').replace('*', '.*')}$`);
+    expect(glob.test(keys.authCreds('s7'))).toBe(true);
+    expect(glob.test(keys.authKeys('s7'))).toBe(true);
+    expect(glob.test(keys.authCreds('s70'))).toBe(false);
+    expect(glob.test(keys.lease('s7'))).toBe(false);
+  });
+
+  it('rejects ids that could escape the schema', () => {
+    for (const bad of ['', 'a}b', 'a*', 'x:y', 'a b', '{s:1}']) {
+      expect(() => sessionTag(bad)).toThrow(/invalid session id/);
+    }
+    expect(() => keys.worker('w 1')).toThrow(/invalid worker id/);
+    expect(() => createKeys('bad prefix')).toThrow(/invalid key prefix/);
+  });
+
+  it('uses the prefix everywhere', () => {
+    const k = createKeys('t123');
+    expect(k.sessions()).toBe('t123:sessions');
+    expect(k.assignments()).toBe('t123:assignments');
+    expect(k.worker('w1')).toBe('t123:worker:w1');
+    expect(k.session('a')).toBe('t123:{s:a}:session');
+  });
+});

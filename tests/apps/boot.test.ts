@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { spawnApp, spawnProcess, repoRoot, useRedis, uniquePrefix } from '@wafleet/test-support';
+import { join } from 'node:path';
+
+const KEY = `k1:${Buffer.alloc(32, 9).toString('base64')}`;
+
+describe.each(['api', 'coordinator', 'worker'] as const)('%s process', (name) => {
+  const redis = useRedis();
+
+  it('serves healthz, readyz and metrics, and stops cleanly on SIGTERM', async () => {
+    const app = await spawnApp(name, {
+      env: {
+        REDIS_URL: redis.current.url,
+        ENCRYPTION_KEYS: KEY,
+        REDIS_KEY_PREFIX: uniquePrefix(name),
+        INSTANCE_ID: `${name}-t1`,
+      },
+    });
+    const health = (await (await fetch(`${app.baseUrl}/healthz`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(health).toEqual({ ok: true, role: name, instanceId: `${name}-t1` });
+    const ready = await fetch(`${app.baseUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ ok: true, checks: [{ name: 'redis', ok: true }] });
+    const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
+    expect(metrics).toContain(`process_cpu_seconds_total{role="${name}",instance_id="${name}-t1"}`);
+    // The instance id is the Redis client name: the coordinator's dead-worker check relies on it.
+    const clients = (await redis.current.client.client('LIST')) as string;
+    expect(clients).toContain(`name=${name}-t1 `);
+
+    const started = Date.now();
+    const result = await app.stop();
+    expect(result.code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(app.lines.some((l) => l.includes('shutdown complete'))).toBe(true);
+    // Logs are JSON lines.
+    for (const line of app.lines.filter((l) => l.startsWith('{')))
+      expect(() => JSON.parse(line) as unknown).not.toThrow();
+  });
+
+  it('reports every invalid variable at once and exits 78', async () => {
+    const proc = spawnProcess(
+      `${name}-badcfg`,
+      process.execPath,
+      [join(repoRoot, 'apps', name, 'dist', 'main.js')],
+      {
+        env: {
+          REDIS_URL: 'mysql://nope',
+          HTTP_PORT: 'abc',
+          LOG_LEVEL: 'chatty',
+          ENCRYPTION_KEYS: 'bad',
+        },
+      },
+    );
+    const result = await proc.exited;
+    expect(result.code).toBe(78);
+    const out = proc.lines.join('\n');
+    for (const v of ['REDIS_URL', 'HTTP_PORT', 'LOG_LEVEL']) expect(out).toContain(v);
+    if (name !== 'coordinator') expect(out).toContain('ENCRYPTION_KEYS');
+    expect(out).not.toContain('mysql://nope');
+  });
+});
+
+describe('readiness without Redis', () => {
+  it('stays alive and reports not ready while Redis is unreachable', async () => {
+    const app = await spawnApp('coordinator', { env: { REDIS_URL: 'redis://127.0.0.1:1' } });
+    try {
+      expect((await fetch(`${app.baseUrl}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${app.baseUrl}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({
+        ok: false,
+        checks: [{ name: 'redis', ok: false }],
+      });
+    } finally {
+      expect((await app.stop()).code).toBe(0);
+    }
+  });
+});
