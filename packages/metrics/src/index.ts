@@ -7,3 +7,4 @@ export {
   type ReadinessCheck,
 } from './ops-server.js';
 export { Registry } from 'prom-client';
+export { createWafleetMetrics, type WafleetMetrics } from './catalogue.js';

@@ -15,3 +15,16 @@ export {
   type LocalRedisServer,
 } from './local-redis-server.js';
 export { parseRedisUrl, type RedisTarget } from './parse-redis-url.js';
+export {
+  EVENT_STREAM_MAX_LEN,
+  publishSessionEvent,
+  readSessionEvents,
+  type SessionEventEntry,
+} from './session-events.js';
+export {
+  SessionRecords,
+  type DesiredState,
+  type SessionKind,
+  type SessionRecord,
+} from './session-records.js';
+export { LuaScript } from './lua-script.js';

@@ -1,0 +1,186 @@
+import { createLogger } from '@wafleet/core';
+import { until } from '@wafleet/test-support';
+import { WaSim } from '@wafleet/wa-sim';
+import { createMemoryAuthState } from '@wafleet/wa-sim/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trustSimulatorRoot } from './server-trust.js';
+import { SessionRunner, type SessionAuth, type SessionStatusEvent } from './session-runner.js';
+import type { SessionState } from './session-state.js';
+
+const logger = createLogger({ role: 'test', level: process.env.WAFLEET_TEST_LOG ?? 'silent' });
+
+/** An in-memory auth state with a wipe, standing in for an auth-store backend in these runner tests. */
+function memoryAuth() {
+  let mem = createMemoryAuthState();
+  let wipes = 0;
+  let saves = 0;
+  const auth: SessionAuth = {
+    get state() {
+      return mem.state;
+    },
+    saveCreds: () => {
+      saves++;
+      return Promise.resolve();
+    },
+    wipe: () => {
+      wipes++;
+      mem = createMemoryAuthState();
+      return Promise.resolve();
+    },
+  };
+  return {
+    open: () => Promise.resolve(auth),
+    wipes: () => wipes,
+    saves: () => saves,
+    creds: () => mem.state.creds,
+  };
+}
+
+function runnerFor(
+  sim: WaSim,
+  auth: ReturnType<typeof memoryAuth>,
+  sessionId = 's1',
+  extra: Partial<ConstructorParameters<typeof SessionRunner>[0]> = {},
+) {
+  const runner = new SessionRunner({
+    sessionId,
+    openAuth: auth.open,
+    logger,
+    socket: {
+      waWebSocketUrl: sim.wsUrl,
+      connectTimeoutMs: 5000,
+      keepAliveIntervalMs: 2000,
+      defaultQueryTimeoutMs: 5000,
+      qrTimeoutMs: 5000,
+    },
+    policy: {
+      minDelayMs: 50,
+      baseDelayMs: 100,
+      maxDelayMs: 1000,
+      conflictBaseDelayMs: 200,
+      stableOpenMs: 60_000,
+    },
+    connectDeadlineMs: 8000,
+    ...extra,
+  });
+  const states: SessionState[] = [];
+  const statuses: SessionStatusEvent[] = [];
+  const qrs: string[] = [];
+  runner.on('status', (e) => {
+    states.push(e.state);
+    statuses.push(e);
+  });
+  runner.on('qr', (e) => qrs.push(e.qr));
+  return { runner, states, statuses, qrs };
+}
+
+describe('SessionRunner against wa-sim', () => {
+  let sim: WaSim;
+  beforeAll(async () => {
+    sim = await WaSim.start();
+    trustSimulatorRoot(sim.rootPublicKey);
+  });
+  afterAll(async () => {
+    await sim.stop();
+  });
+
+  it('pairs by QR through the 515 restart, sends, gets receipts and inbound messages, and logs in again without a QR', async () => {
+    const phone = sim.createPhone({ name: 'Shop' });
+    const contact = sim.createContact({ autoReceipt: 'read' });
+    const auth = memoryAuth();
+    const { runner, states, qrs } = runnerFor(sim, auth);
+    await runner.start();
+    await until(() => qrs.length > 0, { what: 'a QR' });
+    expect(runner.state).toBe('qr');
+    await sim.scan(phone.number, qrs[0]!);
+    await until(() => runner.state === 'open', { what: 'open after pairing', timeoutMs: 15_000 });
+    expect(states).toContain('reconnecting');
+    expect(runner.me).toMatch(new RegExp(`^${phone.number}:\\d+@s\\.whatsapp\\.net$`));
+    expect(auth.creds().me?.id).toBe(runner.me);
+    expect(qrs).toHaveLength(1);
+
+    const receipts: string[] = [];
+    runner.on('receipt', (r) => receipts.push(`${r.messageId}:${r.status}`));
+    const { messageId } = await runner.sendMessage(
+      `${contact.number}@s.whatsapp.net`,
+      { text: 'hello from wafleet' },
+      { messageId: '3EB0AABBCCDDEEFF001122' },
+    );
+    expect(messageId).toBe('3EB0AABBCCDDEEFF001122');
+    await until(() => sim.messagesTo(contact.number).length === 1, {
+      what: 'sim received the message',
+    });
+    expect(sim.messagesTo(contact.number)[0]?.text).toBe('hello from wafleet');
+    await until(() => receipts.includes(`${messageId}:read`), { what: 'read receipt' });
+    // Baileys' event buffer may merge a delivered update into the read that follows it.
+    expect(receipts).toContain(`${messageId}:server_ack`);
+
+    const inbound: string[] = [];
+    runner.on('message', (m) => inbound.push(m.message.message?.conversation ?? ''));
+    await sim.sendFromContact(contact.number, phone.number, 'hi back');
+    await until(() => inbound.includes('hi back'), { what: 'inbound message' });
+
+    await runner.stop();
+    expect(runner.state).toBe('stopped');
+    const again = runnerFor(sim, auth);
+    await again.runner.start();
+    await until(() => again.runner.state === 'open', { what: 'open with saved creds' });
+    expect(again.qrs).toHaveLength(0);
+    await again.runner.stop();
+  });
+
+  it('wipes auth and ends logged_out on 401, without reconnecting', async () => {
+    const phone = sim.createPhone();
+    const device = sim.createPairedDevice(phone.number);
+    const auth = memoryAuth();
+    Object.assign(auth.creds(), device.creds);
+    const { runner, states } = runnerFor(sim, auth, 's401');
+    await runner.start();
+    await until(() => runner.state === 'open', { what: 'open' });
+    const gen = runner.socketGeneration;
+    sim.disconnect(device.deviceJid, { kind: 'stream-error', code: 401 });
+    await until(() => runner.state === 'logged_out', { what: 'logged_out' });
+    expect(auth.wipes()).toBe(1);
+    expect(runner.socketGeneration).toBe(gen);
+    expect(states).not.toContain('reconnecting');
+  });
+
+  it('stops in conflict after repeated 440s instead of looping', async () => {
+    const phone = sim.createPhone();
+    const device = sim.createPairedDevice(phone.number);
+    const auth = memoryAuth();
+    Object.assign(auth.creds(), device.creds);
+    const { runner } = runnerFor(sim, auth, 's440');
+    await runner.start();
+    for (let i = 0; i < 3; i++) {
+      await until(() => runner.state === 'open', { what: `open #${i}` });
+      sim.disconnect(device.deviceJid, { kind: 'conflict', type: 'replaced' });
+      await until(() => runner.state !== 'open', { what: 'closed' });
+    }
+    await until(() => runner.state === 'conflict', { what: 'conflict' });
+    expect(runner.socketGeneration).toBe(3);
+  });
+
+  it('refuses a server whose certificate chain is not signed by the trusted root', async () => {
+    const rogue = await WaSim.start();
+    try {
+      // Trust stays on the first sim's root: the rogue sim's chain must fail the strict check.
+      trustSimulatorRoot(sim.rootPublicKey);
+      const auth = memoryAuth();
+      const { runner, statuses } = runnerFor(rogue, auth, 'srogue', {});
+      const qrs: string[] = [];
+      runner.on('qr', (e) => qrs.push(e.qr));
+      await runner.start();
+      await until(() => runner.state === 'failed', {
+        what: 'failed after refusing the server',
+        timeoutMs: 20_000,
+      });
+      expect(qrs).toHaveLength(0);
+      expect(statuses.some((s) => s.state === 'open')).toBe(false);
+      expect(runner.socketGeneration).toBe(1);
+      expect(runner.status.reason).toMatch(/certificate/);
+    } finally {
+      await rogue.stop();
+    }
+  });
+});
