@@ -87,3 +87,14 @@ describe('loadConfig', () => {
     expect(problems[0]?.message).toMatch(/twice/);
   });
 });
+
+describe('worker config guards', () => {
+  it('refuses to trust a wa-sim root in production', () => {
+    const root = Buffer.alloc(32, 3).toString('base64');
+    expect(loadConfig(workerConfigSchema, { ...valid, WA_SIM_ROOT_PUBLIC_KEY: root }).WA_SIM_ROOT_PUBLIC_KEY).toBe(root);
+    const problems = problemsOf(() =>
+      loadConfig(workerConfigSchema, { ...valid, NODE_ENV: 'production', WA_SIM_ROOT_PUBLIC_KEY: root }),
+    );
+    expect(problems).toEqual([{ variable: 'WA_SIM_ROOT_PUBLIC_KEY', message: expect.stringMatching(/production/) as string }]);
+  });
+});
