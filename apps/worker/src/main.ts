@@ -1,12 +1,80 @@
 #!/usr/bin/env node
-// Composition root of the worker: config, logger, Redis, metrics, health, one shutdown sequence.
+// Composition root of the worker: owns the sessions assigned to it, one lease and one socket each.
+import { createRedisAuthStateStore } from '@wafleet/auth-store';
 import { workerConfigSchema } from '@wafleet/core';
+import { createWafleetMetrics } from '@wafleet/metrics';
+import { LeaseKeeper, SessionLease, WorkerRegistry } from '@wafleet/ownership';
+import { SessionRecords } from '@wafleet/redis';
 import { runApp } from '@wafleet/runtime';
+import { trustSimulatorRoot } from '@wafleet/session';
+import { ConnectLimiter } from './connect-limiter.js';
+import { SessionHost } from './session-host.js';
+import { WorkerNode } from './worker-node.js';
+
+const VERSION = '0.1.0';
 
 await runApp({
   role: 'worker',
   schema: workerConfigSchema,
-  start: () => {
-    // Session ownership and sockets arrive with the session and cluster issues.
+  start: async (ctx) => {
+    const { config, logger, keys, redis } = ctx;
+    if (config.WA_SIM_ROOT_PUBLIC_KEY) {
+      // Dev/test only; the config schema already refuses it with NODE_ENV=production.
+      trustSimulatorRoot(Buffer.from(config.WA_SIM_ROOT_PUBLIC_KEY, 'base64'));
+      logger.warn('trusting a wa-sim root key: this worker will not talk to WhatsApp');
+    }
+    const metrics = createWafleetMetrics(ctx.registry);
+    const workerId = ctx.instanceId;
+    const lease = new SessionLease({ redis, keys, logger });
+    const registry = new WorkerRegistry({
+      redis,
+      keys,
+      deadAfterMs: config.HEARTBEAT_DEAD_AFTER_MS,
+    });
+    let host: SessionHost | undefined;
+    const keeper = new LeaseKeeper({
+      lease,
+      workerId,
+      ttlMs: config.LEASE_TTL_MS,
+      logger,
+      onLost: (sessionId, reason) => host?.lost(sessionId, reason),
+      onRenewFailure: () => metrics.leaseRenewFailures.inc(),
+    });
+    const authStore = createRedisAuthStateStore({
+      redis,
+      keys,
+      keyring: config.ENCRYPTION_KEYS,
+      observe: (op, seconds, ok) => metrics.authStoreOps.observe({ op, ok: String(ok) }, seconds),
+    });
+    host = new SessionHost({
+      workerId,
+      logger,
+      redis,
+      keys,
+      records: new SessionRecords(redis, keys),
+      authStore,
+      keeper,
+      limiter: new ConnectLimiter(config.MAX_CONCURRENT_CONNECTS, 250),
+      metrics,
+      socket: config.WA_WEBSOCKET_URL ? { waWebSocketUrl: config.WA_WEBSOCKET_URL } : {},
+    });
+    const node = new WorkerNode({
+      workerId,
+      capacity: config.WORKER_CAPACITY,
+      version: VERSION,
+      logger,
+      redis,
+      subscriber: ctx.connect('subscriber'),
+      keys,
+      registry,
+      keeper,
+      host,
+      metrics,
+      heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
+      reconcileIntervalMs: config.RECONCILE_INTERVAL_MS,
+    });
+    ctx.addReadiness({ name: 'registered', check: () => node.ready });
+    ctx.onShutdown('drain', () => node.drain());
+    await node.start();
   },
 });

@@ -557,6 +557,14 @@ export class SessionRunner extends EventEmitter<SessionEvents> {
     this.reconnectTimer = setTimeout(() => void this.connect(), delay);
   }
 
+  /**
+   * Stops the session at once because another owner took over: the lease was lost, or the auth
+   * store refused a write with a newer fence. Closes the socket without logging out.
+   */
+  fenceOut(err: Error): void {
+    this.onWriteFailure(Object.assign(err, { code: 'FENCED_OUT' }));
+  }
+
   /** A refused (fenced) write stops the session at once; other write failures are logged. */
   private onWriteFailure(err: unknown): void {
     if ((err as { code?: unknown }).code !== 'FENCED_OUT') {

@@ -1,4 +1,4 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,7 +17,7 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Builds dist/ when it is missing or older than src/ (the root `vitest run` does not build first). */
+/** Fails clearly when dist/ is missing or older than src/ (the test command builds before it tests). */
 export function ensureBuilt(): void {
   let built = 0;
   try {
@@ -26,10 +26,9 @@ export function ensureBuilt(): void {
     built = 0;
   }
   if (built < newestMtime(join(pkgDir, 'src'))) {
-    execFileSync('pnpm', ['exec', 'tsc', '-p', 'tsconfig.build.json'], {
-      cwd: pkgDir,
-      stdio: 'inherit',
-    });
+    throw new Error(
+      `${cli} is missing or older than src/: build first (pnpm exec turbo run build --filter=@wafleet/wa-sim)`,
+    );
   }
 }
 

@@ -1,0 +1,256 @@
+import type { AuthStateStore } from '@wafleet/auth-store';
+import type { Logger } from '@wafleet/core';
+import type { WafleetMetrics } from '@wafleet/metrics';
+import type { LeaseKeeper } from '@wafleet/ownership';
+import {
+  publishSessionEvent,
+  type Keys,
+  type RedisClient,
+  type SessionRecords,
+} from '@wafleet/redis';
+import { SessionRunner, type SessionRunnerOptions, type SessionState } from '@wafleet/session';
+import { ConnectLimiter } from './connect-limiter.js';
+
+/** One owned session: its lease fence and its runner. */
+export interface HostedSession {
+  sessionId: string;
+  fence: number;
+  runner: SessionRunner;
+  /** Monotonic start of the ownership, for metrics. */
+  since: number;
+}
+
+export interface SessionHostOptions {
+  workerId: string;
+  logger: Logger;
+  redis: RedisClient;
+  keys: Keys;
+  records: SessionRecords;
+  authStore: AuthStateStore;
+  keeper: LeaseKeeper;
+  limiter: ConnectLimiter;
+  metrics: WafleetMetrics;
+  socket: SessionRunnerOptions['socket'];
+  policy?: SessionRunnerOptions['policy'];
+  /** Hook for the send pipeline: called when a session opens or stops being open, and when it goes away. */
+  onSessionOpen?: (hosted: HostedSession) => void;
+  onSessionClosed?: (sessionId: string) => void;
+}
+
+/**
+ * The sessions this worker owns. A session's socket exists only while this worker holds its
+ * lease: acquire → start runner; lose or give up the lease → stop the runner first.
+ */
+export class SessionHost {
+  private readonly sessions = new Map<string, HostedSession>();
+  private readonly acquiring = new Set<string>();
+  private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  private accepting = true;
+
+  constructor(private readonly o: SessionHostOptions) {}
+
+  /** Ids owned now. */
+  ids(): string[] {
+    return [...this.sessions.keys()];
+  }
+
+  get(sessionId: string): HostedSession | undefined {
+    return this.sessions.get(sessionId);
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** States of owned sessions, for metrics. */
+  states(): Map<SessionState, number> {
+    const counts = new Map<SessionState, number>();
+    for (const h of this.sessions.values())
+      counts.set(h.runner.state, (counts.get(h.runner.state) ?? 0) + 1);
+    return counts;
+  }
+
+  /** Brings the owned set in line with `assigned`: start what is new, stop and release what is gone. */
+  async reconcile(assigned: ReadonlySet<string>): Promise<void> {
+    const releases: Promise<void>[] = [];
+    for (const id of this.sessions.keys())
+      if (!assigned.has(id)) releases.push(this.release(id, 'unassigned'));
+    await Promise.all(releases);
+    if (!this.accepting) return;
+    for (const id of assigned) {
+      if (!this.sessions.has(id) && !this.acquiring.has(id) && !this.retryTimers.has(id))
+        void this.acquire(id, assigned);
+    }
+  }
+
+  private async acquire(sessionId: string, assigned: ReadonlySet<string>): Promise<void> {
+    this.acquiring.add(sessionId);
+    const log = this.o.logger.child({ sessionId });
+    try {
+      const record = await this.o.records.get(sessionId);
+      if (!record || record.desired !== 'running' || record.kind !== 'baileys') return;
+      const result = await this.o.keeper.acquire(sessionId);
+      if (!result.acquired) {
+        // Never steal: the previous owner releases it (graceful) or its TTL runs out (vanished).
+        const wait = Math.min(Math.max(result.ttlMs, 50), 250);
+        log.debug(
+          { heldBy: result.heldBy, ttlMs: result.ttlMs },
+          'lease held by another worker; waiting',
+        );
+        this.retryTimers.set(
+          sessionId,
+          setTimeout(() => {
+            this.retryTimers.delete(sessionId);
+            if (this.accepting && assigned.has(sessionId)) void this.acquire(sessionId, assigned);
+          }, wait),
+        );
+        return;
+      }
+      this.o.metrics.leaseAcquisitions.inc();
+      if (!this.accepting) {
+        await this.o.keeper.release(sessionId);
+        return;
+      }
+      const fence = result.fence;
+      const runner = this.createRunner(sessionId, fence);
+      const hosted: HostedSession = { sessionId, fence, runner, since: performance.now() };
+      this.sessions.set(sessionId, hosted);
+      log.info({ fence }, 'owning session');
+      await this.o.limiter.run(async () => {
+        if (this.sessions.get(sessionId) !== hosted) return;
+        await runner.start();
+      });
+    } catch (err) {
+      log.error({ err }, 'could not take over session; will retry on the next reconcile');
+    } finally {
+      this.acquiring.delete(sessionId);
+    }
+  }
+
+  private createRunner(sessionId: string, fence: number): SessionRunner {
+    const runner = new SessionRunner({
+      sessionId,
+      logger: this.o.logger,
+      socket: this.o.socket,
+      ...(this.o.policy ? { policy: this.o.policy } : {}),
+      openAuth: () =>
+        this.o.authStore.open(sessionId, {
+          fence,
+          onFencedOut: (err) => {
+            this.o.metrics.fenceRejections.inc({ op: 'auth' });
+            runner.fenceOut(err);
+          },
+        }),
+    });
+    const publish = (type: string, data: Record<string, unknown>) =>
+      publishSessionEvent(this.o.redis, this.o.keys, { sessionId, type, data }).catch(
+        (err: unknown) =>
+          this.o.logger.warn({ err, sessionId, type }, 'could not publish session event'),
+      );
+    runner.on('status', (e) => {
+      if (e.state === 'open') this.o.metrics.sessionConnects.inc({ kind: 'baileys' });
+      if (e.code !== undefined && e.state !== 'open')
+        this.o.metrics.sessionDisconnects.inc({ code: String(e.code) });
+      if (e.state === 'reconnecting') this.o.metrics.reconnectAttempts.inc();
+      void this.o.records
+        .setStatus(sessionId, {
+          state: e.state,
+          since: e.since,
+          owner: this.o.workerId,
+          ...(e.code !== undefined ? { code: e.code } : {}),
+          ...(e.reason !== undefined ? { reason: e.reason } : {}),
+          ...(e.me ? { me: e.me } : {}),
+        })
+        .catch((err: unknown) => this.o.logger.warn({ err, sessionId }, 'could not record status'));
+      void publish('session.status', {
+        state: e.state,
+        previous: e.previous,
+        code: e.code,
+        reason: e.reason,
+        me: e.me,
+        worker: this.o.workerId,
+      });
+      const hosted = this.sessions.get(sessionId);
+      if (hosted?.runner === runner) {
+        if (e.state === 'open') this.o.onSessionOpen?.(hosted);
+        else if (e.previous === 'open') this.o.onSessionClosed?.(sessionId);
+      }
+    });
+    // The QR string is a credential: it goes only to the event stream (read by authenticated callers), never to logs.
+    runner.on('qr', (e) => void publish('session.qr', { qr: e.qr }));
+    runner.on('pairing_code', (e) => void publish('session.pairing_code', { code: e.code }));
+    runner.on(
+      'message',
+      (m) =>
+        void publish('message.received', {
+          id: m.message.key.id,
+          from: m.message.key.remoteJid,
+          fromMe: m.message.key.fromMe ?? false,
+          upsertType: m.upsertType,
+          timestamp: Number(m.message.messageTimestamp ?? 0),
+          message: m.message.message ?? null,
+        }),
+    );
+    runner.on(
+      'receipt',
+      (r) =>
+        void publish('message.status', {
+          messageId: r.messageId,
+          to: r.remoteJid,
+          status: r.status,
+          error: r.error,
+        }),
+    );
+    runner.on('fenced_out', () => {
+      void this.dropLocally(sessionId, 'fenced out');
+    });
+    return runner;
+  }
+
+  /** The lease is gone (refused renewal or self-fencing deadline): close the socket now, no release. */
+  lost(sessionId: string, reason: string): void {
+    const hosted = this.sessions.get(sessionId);
+    if (!hosted) return;
+    this.o.logger.warn({ sessionId, reason }, 'lease lost: closing the socket now');
+    this.o.metrics.leaseRenewFailures.inc();
+    hosted.runner.fenceOut(new Error(`lease lost (${reason})`));
+    void this.dropLocally(sessionId, reason);
+  }
+
+  private async dropLocally(sessionId: string, reason: string): Promise<void> {
+    const hosted = this.sessions.get(sessionId);
+    if (!hosted) return;
+    this.sessions.delete(sessionId);
+    this.o.keeper.forget(sessionId);
+    this.o.onSessionClosed?.(sessionId);
+    await hosted.runner.stop(reason).catch(() => undefined);
+  }
+
+  /** Graceful: close the socket (no logout), flush creds, then release the lease for the next owner. */
+  async release(sessionId: string, reason: string): Promise<void> {
+    const timer = this.retryTimers.get(sessionId);
+    if (timer) {
+      clearTimeout(timer);
+      this.retryTimers.delete(sessionId);
+    }
+    const hosted = this.sessions.get(sessionId);
+    if (!hosted) return;
+    this.sessions.delete(sessionId);
+    this.o.onSessionClosed?.(sessionId);
+    await hosted.runner
+      .stop(reason)
+      .catch((err: unknown) => this.o.logger.warn({ err, sessionId }, 'stop failed'));
+    await this.o.keeper
+      .release(sessionId)
+      .catch((err: unknown) => this.o.logger.warn({ err, sessionId }, 'release failed'));
+    this.o.logger.info({ sessionId, reason }, 'released session');
+  }
+
+  /** Drain: take nothing new, then hand every session back. */
+  async releaseAll(reason: string): Promise<void> {
+    this.accepting = false;
+    for (const t of this.retryTimers.values()) clearTimeout(t);
+    this.retryTimers.clear();
+    await Promise.all(this.ids().map((id) => this.release(id, reason)));
+  }
+}

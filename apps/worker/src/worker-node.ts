@@ -1,0 +1,123 @@
+import type { Logger } from '@wafleet/core';
+import type { WafleetMetrics } from '@wafleet/metrics';
+import type { LeaseKeeper, WorkerRegistry } from '@wafleet/ownership';
+import type { Keys, RedisClient } from '@wafleet/redis';
+import type { SessionHost } from './session-host.js';
+
+export interface WorkerNodeOptions {
+  workerId: string;
+  capacity: number;
+  version: string;
+  logger: Logger;
+  redis: RedisClient;
+  /** A dedicated subscriber connection for this worker's notification channel. */
+  subscriber: RedisClient;
+  keys: Keys;
+  registry: WorkerRegistry;
+  keeper: LeaseKeeper;
+  host: SessionHost;
+  metrics: WafleetMetrics;
+  heartbeatIntervalMs: number;
+  reconcileIntervalMs: number;
+}
+
+/**
+ * The worker's loops: heartbeat, reconcile against the assignment map (on every notification and
+ * periodically, so a lost notification only delays), and drain on shutdown.
+ */
+export class WorkerNode {
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private reconcileTimer: NodeJS.Timeout | undefined;
+  private reconciling: Promise<void> | undefined;
+  private again = false;
+  private draining = false;
+  private readonly startedAt = Date.now();
+  private registered = false;
+  private lastHeartbeatOk = 0;
+
+  constructor(private readonly o: WorkerNodeOptions) {}
+
+  /** Readiness: registered and heartbeating recently. */
+  get ready(): { ok: boolean; detail: string } {
+    const age = Date.now() - this.lastHeartbeatOk;
+    const ok = this.registered && age < this.o.heartbeatIntervalMs * 3;
+    return { ok, detail: this.registered ? `last heartbeat ${age} ms ago` : 'not registered yet' };
+  }
+
+  async start(): Promise<void> {
+    await this.heartbeat();
+    this.o.keeper.start();
+    const channel = this.o.keys.workerChannel(this.o.workerId);
+    this.o.subscriber.on('message', (ch: string) => {
+      if (ch === channel) this.scheduleReconcile();
+    });
+    await this.o.subscriber.subscribe(channel);
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.o.heartbeatIntervalMs);
+    this.reconcileTimer = setInterval(() => this.scheduleReconcile(), this.o.reconcileIntervalMs);
+    this.scheduleReconcile();
+  }
+
+  private async heartbeat(): Promise<void> {
+    try {
+      await this.o.registry.heartbeat({
+        workerId: this.o.workerId,
+        capacity: this.o.capacity,
+        owned: this.o.host.size,
+        version: this.o.version,
+        startedAt: this.startedAt,
+        draining: this.draining,
+      });
+      this.registered = true;
+      this.lastHeartbeatOk = Date.now();
+    } catch (err) {
+      this.o.logger.warn({ err: { message: (err as Error).message } }, 'heartbeat failed');
+    }
+    this.o.metrics.ownedSessions.set(this.o.host.size);
+    this.o.metrics.sessions.reset();
+    for (const [state, n] of this.o.host.states())
+      this.o.metrics.sessions.set({ state, kind: 'baileys' }, n);
+  }
+
+  /** Coalesces reconcile requests: one runs at a time, and one more follows if asked meanwhile. */
+  scheduleReconcile(): void {
+    if (this.draining) return;
+    if (this.reconciling) {
+      this.again = true;
+      return;
+    }
+    this.reconciling = this.reconcile()
+      .catch((err: unknown) =>
+        this.o.logger.warn({ err: { message: (err as Error).message } }, 'reconcile failed'),
+      )
+      .finally(() => {
+        this.reconciling = undefined;
+        if (this.again) {
+          this.again = false;
+          this.scheduleReconcile();
+        }
+      });
+  }
+
+  private async reconcile(): Promise<void> {
+    const map = await this.o.redis.hgetall(this.o.keys.assignments());
+    const mine = new Set<string>();
+    for (const [sessionId, workerId] of Object.entries(map))
+      if (workerId === this.o.workerId) mine.add(sessionId);
+    await this.o.host.reconcile(mine);
+  }
+
+  /** SIGTERM: stop taking work, close sockets (no logout), flush creds, release leases, deregister. */
+  async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    clearInterval(this.reconcileTimer);
+    await this.reconciling?.catch(() => undefined);
+    // Tell the coordinator first, so it reassigns while we hand sessions back.
+    await this.heartbeat();
+    await this.o.host.releaseAll('worker draining');
+    this.o.keeper.stop();
+    clearInterval(this.heartbeatTimer);
+    await this.o.registry.deregister(this.o.workerId).catch(() => undefined);
+    await this.o.subscriber.unsubscribe().catch(() => undefined);
+  }
+}
