@@ -9,7 +9,8 @@ import {
   type SessionRecords,
 } from '@wafleet/redis';
 import { SessionRunner, type SessionRunnerOptions, type SessionState } from '@wafleet/session';
-import { ConnectLimiter } from './connect-limiter.js';
+import type { ConnectLimiter } from './connect-limiter.js';
+import type { WorkerCommand } from './worker-command.js';
 
 /** One owned session: its lease fence and its runner. */
 export interface HostedSession {
@@ -205,6 +206,38 @@ export class SessionHost {
       void this.dropLocally(sessionId, 'fenced out');
     });
     return runner;
+  }
+
+  /** Runs an operator command on an owned session (ignored when this worker does not own it). */
+  async command(cmd: WorkerCommand): Promise<void> {
+    const hosted = this.sessions.get(cmd.sessionId);
+    if (!hosted) return;
+    const log = this.o.logger.child({ sessionId: cmd.sessionId, command: cmd.type });
+    switch (cmd.type) {
+      case 'logout':
+        log.info('logging out by request');
+        await hosted.runner.logout();
+        return;
+      case 'restart':
+        log.info('restarting by request');
+        await hosted.runner.stop('restart requested');
+        await hosted.runner.start();
+        return;
+      case 'pairing_code': {
+        const publish = (type: string, data: Record<string, unknown>) =>
+          publishSessionEvent(this.o.redis, this.o.keys, { sessionId: cmd.sessionId, type, data });
+        try {
+          const code = await hosted.runner.requestPairingCode(cmd.phone);
+          await publish('session.pairing_code', { code, requestId: cmd.requestId });
+        } catch (err) {
+          await publish('session.pairing_code_failed', {
+            reason: (err as Error).message,
+            requestId: cmd.requestId,
+          });
+        }
+        return;
+      }
+    }
   }
 
   /** The lease is gone (refused renewal or self-fencing deadline): close the socket now, no release. */

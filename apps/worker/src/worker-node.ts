@@ -3,6 +3,7 @@ import type { WafleetMetrics } from '@wafleet/metrics';
 import type { LeaseKeeper, WorkerRegistry } from '@wafleet/ownership';
 import type { Keys, RedisClient } from '@wafleet/redis';
 import type { SessionHost } from './session-host.js';
+import { parseWorkerCommand } from './worker-command.js';
 
 export interface WorkerNodeOptions {
   workerId: string;
@@ -48,8 +49,10 @@ export class WorkerNode {
     await this.heartbeat();
     this.o.keeper.start();
     const channel = this.o.keys.workerChannel(this.o.workerId);
-    this.o.subscriber.on('message', (ch: string) => {
-      if (ch === channel) this.scheduleReconcile();
+    this.o.subscriber.on('message', (ch: string, payload: string) => {
+      if (ch !== channel) return;
+      if (payload.startsWith('{')) void this.command(payload);
+      else this.scheduleReconcile();
     });
     await this.o.subscriber.subscribe(channel);
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.o.heartbeatIntervalMs);
@@ -104,6 +107,23 @@ export class WorkerNode {
     for (const [sessionId, workerId] of Object.entries(map))
       if (workerId === this.o.workerId) mine.add(sessionId);
     await this.o.host.reconcile(mine);
+  }
+
+  /** A command for one owned session, published by the api on this worker's channel. */
+  private async command(payload: string): Promise<void> {
+    const parsed = parseWorkerCommand(payload);
+    if (!parsed.ok) {
+      this.o.logger.warn({ problem: parsed.problem }, 'ignored a malformed worker command');
+      return;
+    }
+    await this.o.host
+      .command(parsed.command)
+      .catch((err: unknown) =>
+        this.o.logger.warn(
+          { err, type: parsed.command.type, sessionId: parsed.command.sessionId },
+          'worker command failed',
+        ),
+      );
   }
 
   /** SIGTERM: stop taking work, close sockets (no logout), flush creds, release leases, deregister. */

@@ -13,7 +13,12 @@ import {
   type SendTransport,
 } from '@wafleet/queue';
 import { uniquePrefix, useRedis } from '@wafleet/test-support';
-import { InvalidJobIdError, JobNotFoundError, SendFailedError, WaitTimeoutError } from './errors.js';
+import {
+  InvalidJobIdError,
+  JobNotFoundError,
+  SendFailedError,
+  WaitTimeoutError,
+} from './errors.js';
 import { WafleetClient } from './wafleet-client.js';
 
 const redis = useRedis();
@@ -25,7 +30,9 @@ function testTransport(open = true) {
   const transport: SendTransport = {
     send(job) {
       sends.push(job.messageId);
-      return fail ? Promise.reject(fail) : Promise.resolve({ messageId: job.messageId, sentAt: Date.now() });
+      return fail
+        ? Promise.reject(fail)
+        : Promise.resolve({ messageId: job.messageId, sentAt: Date.now() });
     },
     isOpen: () => open,
     onOpenChange: () => () => {},
@@ -86,9 +93,14 @@ describe('WafleetClient', () => {
     Object.values(await queue.getJobCounts()).reduce((sum, n) => sum + n, 0);
 
   it('enqueues a validated job whose id and message id derive from the idempotency key', async () => {
-    const sent = await client.send('s1', '+1 555 123 4567', { type: 'text', text: 'hello' }, {
-      idempotencyKey: 'order-1',
-    });
+    const sent = await client.send(
+      's1',
+      '+1 555 123 4567',
+      { type: 'text', text: 'hello' },
+      {
+        idempotencyKey: 'order-1',
+      },
+    );
     const messageId = deriveMessageId('s1', 'order-1');
     expect(sent).toEqual({ jobId: `s1.${messageId}`, messageId });
     const job = (await queue.getJob(sent.jobId))!;
@@ -130,8 +142,18 @@ describe('WafleetClient', () => {
     const keys = Array.from({ length: 25 }, (_, i) => `race-${i}`);
     const results = await Promise.all(
       keys.flatMap((key) => [
-        client.send('s1', '15551234567', { type: 'text', text: `a ${key}` }, { idempotencyKey: key }),
-        other.send('s1', '15551234567', { type: 'text', text: `b ${key}` }, { idempotencyKey: key }),
+        client.send(
+          's1',
+          '15551234567',
+          { type: 'text', text: `a ${key}` },
+          { idempotencyKey: key },
+        ),
+        other.send(
+          's1',
+          '15551234567',
+          { type: 'text', text: `b ${key}` },
+          { idempotencyKey: key },
+        ),
       ]),
     );
     for (let i = 0; i < results.length; i += 2) expect(results[i + 1]).toEqual(results[i]);
@@ -147,7 +169,12 @@ describe('WafleetClient', () => {
     extraClients.push(eager);
     const t = testTransport();
     await startConsumer(t.transport);
-    const first = await eager.send('s1', '15551234567', { type: 'text', text: 'x' }, { idempotencyKey: 'gone' });
+    const first = await eager.send(
+      's1',
+      '15551234567',
+      { type: 'text', text: 'x' },
+      { idempotencyKey: 'gone' },
+    );
     const result = await eager.waitUntilSent('s1', first.jobId, 10_000);
     expect(await queue.getJob(first.jobId)).toBeUndefined();
 
@@ -157,7 +184,12 @@ describe('WafleetClient', () => {
       result,
       attemptsMade: undefined,
     });
-    const again = await eager.send('s1', '15551234567', { type: 'text', text: 'x' }, { idempotencyKey: 'gone' });
+    const again = await eager.send(
+      's1',
+      '15551234567',
+      { type: 'text', text: 'x' },
+      { idempotencyKey: 'gone' },
+    );
     expect(again).toEqual(first);
     expect(await totalJobs()).toBe(0);
     expect(t.sends).toEqual([first.messageId]);
@@ -183,7 +215,9 @@ describe('WafleetClient', () => {
     const err = await client.waitUntilSent('s1', sent.jobId, 10_000).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SendFailedError);
     expect(err).toMatchObject({ reason: 'session_logged_out', jobId: sent.jobId, attemptsMade: 1 });
-    expect((err as Error).message).toBe(`send ${sent.jobId} failed: session_logged_out: device was unlinked`);
+    expect((err as Error).message).toBe(
+      `send ${sent.jobId} failed: session_logged_out: device was unlinked`,
+    );
     expect(await client.getStatus(sent.jobId)).toMatchObject({
       state: 'failed',
       failure: { reason: 'session_logged_out', message: 'device was unlinked' },
@@ -212,17 +246,41 @@ describe('WafleetClient', () => {
 
   describe('rejects malformed sends at enqueue, naming the field; nothing reaches Redis', () => {
     const hour = 60 * 60 * 1000;
-    const ok = { sessionId: 's1', to: '+15551234567', content: { type: 'text', text: 'hi' } as unknown };
-    const image = (extra: object) => ({ ...ok, content: { type: 'image', url: 'https://x.example/a.jpg', ...extra } });
-    const doc = { type: 'document', url: 'https://x.example/a.pdf', fileName: 'a.pdf', mimetype: 'application/pdf' };
-    const contact = { type: 'contact', displayName: 'Ada', vcard: 'BEGIN:VCARD\nFN:Ada\nEND:VCARD' };
+    const ok = {
+      sessionId: 's1',
+      to: '+15551234567',
+      content: { type: 'text', text: 'hi' } as unknown,
+    };
+    const image = (extra: object) => ({
+      ...ok,
+      content: { type: 'image', url: 'https://x.example/a.jpg', ...extra },
+    });
+    const doc = {
+      type: 'document',
+      url: 'https://x.example/a.pdf',
+      fileName: 'a.pdf',
+      mimetype: 'application/pdf',
+    };
+    const contact = {
+      type: 'contact',
+      displayName: 'Ada',
+      vcard: 'BEGIN:VCARD\nFN:Ada\nEND:VCARD',
+    };
     const reaction = { type: 'reaction', targetMessageId: '3EB0AB', emoji: '👍' };
     const location = { type: 'location', latitude: 1, longitude: 2 };
     const bigBase64 = 'A'.repeat(Math.ceil((16 * 1024 * 1024 + 3) / 3) * 4);
-    type Case = [label: string, request: { sessionId?: unknown; to?: unknown; content?: unknown; options?: unknown }, expected: string];
+    type Case = [
+      label: string,
+      request: { sessionId?: unknown; to?: unknown; content?: unknown; options?: unknown },
+      expected: string,
+    ];
     const cases: Case[] = [
       ['session id of wrong type', { ...ok, sessionId: 42 }, 'sessionId: must be a string'],
-      ['session id with a space', { ...ok, sessionId: 'my session' }, 'sessionId: must be 1-64 characters'],
+      [
+        'session id with a space',
+        { ...ok, sessionId: 'my session' },
+        'sessionId: must be 1-64 characters',
+      ],
       ['empty session id', { ...ok, sessionId: '' }, 'sessionId: must be 1-64 characters'],
       ['number as a number', { ...ok, to: 15551234567 }, 'to: must be a string'],
       ['too short number', { ...ok, to: '123' }, 'to: must be an E.164 number like +15551234567'],
@@ -233,55 +291,253 @@ describe('WafleetClient', () => {
       ['device jid', { ...ok, to: '15551234567:3@s.whatsapp.net' }, 'to: must be an E.164 number'],
       ['null content', { ...ok, content: null }, 'content: must be an object'],
       ['string content', { ...ok, content: 'hi' }, 'content: must be an object'],
-      ['unknown content type', { ...ok, content: { type: 'poll', question: '?' } }, 'content.type: must be one of text, image, video, audio, document, sticker, location, contact, reaction'],
+      [
+        'unknown content type',
+        { ...ok, content: { type: 'poll', question: '?' } },
+        'content.type: must be one of text, image, video, audio, document, sticker, location, contact, reaction',
+      ],
       ['content without type', { ...ok, content: { text: 'hi' } }, 'content.type: must be one of'],
-      ['empty text', { ...ok, content: { type: 'text', text: '' } }, 'content.text: must not be empty'],
-      ['huge text', { ...ok, content: { type: 'text', text: 'x'.repeat(65_537) } }, 'content.text: must be at most 65536 characters'],
-      ['text of wrong type', { ...ok, content: { type: 'text', text: 42 } }, 'content.text: must be a string'],
-      ['caption on text', { ...ok, content: { type: 'text', text: 'hi', caption: 'c' } }, 'content.caption: is not a known field'],
-      ['bad mention', { ...ok, content: { type: 'text', text: 'hi', mentions: ['abc'] } }, 'content.mentions[0]: must be an E.164 number'],
-      ['mentions not a list', { ...ok, content: { type: 'text', text: 'hi', mentions: '+15551234567' } }, 'content.mentions: must be an array'],
-      ['bad replyTo', { ...ok, content: { type: 'text', text: 'hi', replyTo: 'not an id' } }, 'content.replyTo: must be a WhatsApp message id'],
-      ['image without source', { ...ok, content: { type: 'image' } }, 'content: must have exactly one of url or base64'],
-      ['image with two sources', image({ base64: 'AAAA' }), 'content: must have exactly one of url or base64'],
-      ['ftp url', image({ url: 'ftp://x.example/a.jpg' }), 'content.url: must be an http or https URL'],
+      [
+        'empty text',
+        { ...ok, content: { type: 'text', text: '' } },
+        'content.text: must not be empty',
+      ],
+      [
+        'huge text',
+        { ...ok, content: { type: 'text', text: 'x'.repeat(65_537) } },
+        'content.text: must be at most 65536 characters',
+      ],
+      [
+        'text of wrong type',
+        { ...ok, content: { type: 'text', text: 42 } },
+        'content.text: must be a string',
+      ],
+      [
+        'caption on text',
+        { ...ok, content: { type: 'text', text: 'hi', caption: 'c' } },
+        'content.caption: is not a known field',
+      ],
+      [
+        'bad mention',
+        { ...ok, content: { type: 'text', text: 'hi', mentions: ['abc'] } },
+        'content.mentions[0]: must be an E.164 number',
+      ],
+      [
+        'mentions not a list',
+        { ...ok, content: { type: 'text', text: 'hi', mentions: '+15551234567' } },
+        'content.mentions: must be an array',
+      ],
+      [
+        'bad replyTo',
+        { ...ok, content: { type: 'text', text: 'hi', replyTo: 'not an id' } },
+        'content.replyTo: must be a WhatsApp message id',
+      ],
+      [
+        'image without source',
+        { ...ok, content: { type: 'image' } },
+        'content: must have exactly one of url or base64',
+      ],
+      [
+        'image with two sources',
+        image({ base64: 'AAAA' }),
+        'content: must have exactly one of url or base64',
+      ],
+      [
+        'ftp url',
+        image({ url: 'ftp://x.example/a.jpg' }),
+        'content.url: must be an http or https URL',
+      ],
       ['not a url', image({ url: 'a.jpg' }), 'content.url: must be an http or https URL'],
-      ['bad base64', { ...ok, content: { type: 'image', base64: 'not base64!!' } }, 'content.base64: must be standard base64'],
-      ['base64 of wrong length', { ...ok, content: { type: 'image', base64: 'abc' } }, 'content.base64: must be standard base64'],
-      ['data: url as base64', { ...ok, content: { type: 'image', base64: 'data:image/png;base64,iVBORw0KGgo=' } }, 'content.base64: must be standard base64'],
-      ['image over 16 MiB', { ...ok, content: { type: 'image', base64: bigBase64 } }, 'content.base64: must decode to at most 16 MiB (16777216 bytes) for image'],
-      ['gif image', image({ mimetype: 'image/gif' }), 'content.mimetype: must be one of image/jpeg, image/png, image/webp for image'],
+      [
+        'bad base64',
+        { ...ok, content: { type: 'image', base64: 'not base64!!' } },
+        'content.base64: must be standard base64',
+      ],
+      [
+        'base64 of wrong length',
+        { ...ok, content: { type: 'image', base64: 'abc' } },
+        'content.base64: must be standard base64',
+      ],
+      [
+        'data: url as base64',
+        { ...ok, content: { type: 'image', base64: 'data:image/png;base64,iVBORw0KGgo=' } },
+        'content.base64: must be standard base64',
+      ],
+      [
+        'image over 16 MiB',
+        { ...ok, content: { type: 'image', base64: bigBase64 } },
+        'content.base64: must decode to at most 16 MiB (16777216 bytes) for image',
+      ],
+      [
+        'gif image',
+        image({ mimetype: 'image/gif' }),
+        'content.mimetype: must be one of image/jpeg, image/png, image/webp for image',
+      ],
       ['nonsense mime', image({ mimetype: 'jpeg' }), 'content.mimetype: must be one of image/jpeg'],
-      ['avi video', { ...ok, content: { type: 'video', url: 'https://x.example/a.avi', mimetype: 'video/x-msvideo' } }, 'content.mimetype: must be one of video/mp4, video/3gpp for video'],
-      ['mp3 voice note', { ...ok, content: { type: 'audio', url: 'https://x.example/a.mp3', mimetype: 'audio/mpeg', voiceNote: true } }, 'content.mimetype: must be audio/ogg (Opus) for a voice note'],
-      ['png sticker', { ...ok, content: { type: 'sticker', url: 'https://x.example/a.png', mimetype: 'image/png' } }, 'content.mimetype: must be one of image/webp for sticker'],
-      ['sticker caption', { ...ok, content: { type: 'sticker', url: 'https://x.example/a.webp', caption: 'x' } }, 'content.caption: is not a known field'],
-      ['document without file name', { ...ok, content: { ...doc, fileName: undefined } }, 'content.fileName: is required'],
-      ['document path as file name', { ...ok, content: { ...doc, fileName: '../etc/passwd' } }, 'content.fileName: must be a file name without path separators'],
-      ['document bad mime', { ...ok, content: { ...doc, mimetype: 'pdf' } }, 'content.mimetype: must be a mime type like application/pdf'],
-      ['document without mime', { ...ok, content: { ...doc, mimetype: undefined } }, 'content.mimetype: is required'],
-      ['caption too long', image({ caption: 'x'.repeat(4097) }), 'content.caption: must be at most 4096 characters'],
-      ['latitude 91', { ...ok, content: { ...location, latitude: 91 } }, 'content.latitude: must be between -90 and 90'],
-      ['longitude -181', { ...ok, content: { ...location, longitude: -181 } }, 'content.longitude: must be between -180 and 180'],
-      ['latitude as string', { ...ok, content: { ...location, latitude: '12.5' } }, 'content.latitude: must be a number'],
-      ['latitude NaN', { ...ok, content: { ...location, latitude: NaN } }, 'content.latitude: must be a number (got NaN)'],
-      ['vcard without BEGIN', { ...ok, content: { ...contact, vcard: 'FN:Ada' } }, 'content.vcard: must be a vCard: start with BEGIN:VCARD and end with END:VCARD'],
-      ['vcard without END', { ...ok, content: { ...contact, vcard: 'BEGIN:VCARD\nFN:Ada' } }, 'content.vcard: must be a vCard'],
-      ['contact without name', { ...ok, content: { ...contact, displayName: undefined } }, 'content.displayName: is required'],
-      ['reaction with a word', { ...ok, content: { ...reaction, emoji: 'ok' } }, 'content.emoji: must be a single emoji, or "" to remove the reaction'],
-      ['reaction with two emoji', { ...ok, content: { ...reaction, emoji: '👍👍' } }, 'content.emoji: must be a single emoji'],
-      ['reaction without target', { ...ok, content: { ...reaction, targetMessageId: undefined } }, 'content.targetMessageId: is required'],
-      ['expiry in the past', { ...ok, options: { expiresAt: Date.now() - hour } }, 'options.expiresAt: must be in the future'],
-      ['expiry as words', { ...ok, options: { expiresAt: 'tomorrow' } }, 'options.expiresAt: must be an ISO 8601 date-time with a time zone'],
-      ['expiry without time zone', { ...ok, options: { expiresAt: '2030-01-01T10:00:00' } }, 'options.expiresAt: must be an ISO 8601 date-time'],
-      ['idempotency key with a space', { ...ok, options: { idempotencyKey: 'order 1' } }, 'options.idempotencyKey: must be 1-200 visible ASCII characters'],
-      ['idempotency key too long', { ...ok, options: { idempotencyKey: 'k'.repeat(201) } }, 'options.idempotencyKey: must be 1-200 visible ASCII characters'],
-      ['empty idempotency key', { ...ok, options: { idempotencyKey: '' } }, 'options.idempotencyKey: must be 1-200'],
-      ['idempotency key with a newline', { ...ok, options: { idempotencyKey: 'a\nb' } }, 'options.idempotencyKey: must be 1-200'],
-      ['priority 0', { ...ok, options: { priority: 0 } }, 'options.priority: must be an integer from 1 to 100'],
-      ['fractional priority', { ...ok, options: { priority: 1.5 } }, 'options.priority: must be an integer from 1 to 100'],
-      ['priority as string', { ...ok, options: { priority: '5' } }, 'options.priority: must be a number'],
-      ['unknown option', { ...ok, options: { retries: 3 } }, 'options.retries: is not a known field'],
+      [
+        'avi video',
+        {
+          ...ok,
+          content: { type: 'video', url: 'https://x.example/a.avi', mimetype: 'video/x-msvideo' },
+        },
+        'content.mimetype: must be one of video/mp4, video/3gpp for video',
+      ],
+      [
+        'mp3 voice note',
+        {
+          ...ok,
+          content: {
+            type: 'audio',
+            url: 'https://x.example/a.mp3',
+            mimetype: 'audio/mpeg',
+            voiceNote: true,
+          },
+        },
+        'content.mimetype: must be audio/ogg (Opus) for a voice note',
+      ],
+      [
+        'png sticker',
+        {
+          ...ok,
+          content: { type: 'sticker', url: 'https://x.example/a.png', mimetype: 'image/png' },
+        },
+        'content.mimetype: must be one of image/webp for sticker',
+      ],
+      [
+        'sticker caption',
+        { ...ok, content: { type: 'sticker', url: 'https://x.example/a.webp', caption: 'x' } },
+        'content.caption: is not a known field',
+      ],
+      [
+        'document without file name',
+        { ...ok, content: { ...doc, fileName: undefined } },
+        'content.fileName: is required',
+      ],
+      [
+        'document path as file name',
+        { ...ok, content: { ...doc, fileName: '../etc/passwd' } },
+        'content.fileName: must be a file name without path separators',
+      ],
+      [
+        'document bad mime',
+        { ...ok, content: { ...doc, mimetype: 'pdf' } },
+        'content.mimetype: must be a mime type like application/pdf',
+      ],
+      [
+        'document without mime',
+        { ...ok, content: { ...doc, mimetype: undefined } },
+        'content.mimetype: is required',
+      ],
+      [
+        'caption too long',
+        image({ caption: 'x'.repeat(4097) }),
+        'content.caption: must be at most 4096 characters',
+      ],
+      [
+        'latitude 91',
+        { ...ok, content: { ...location, latitude: 91 } },
+        'content.latitude: must be between -90 and 90',
+      ],
+      [
+        'longitude -181',
+        { ...ok, content: { ...location, longitude: -181 } },
+        'content.longitude: must be between -180 and 180',
+      ],
+      [
+        'latitude as string',
+        { ...ok, content: { ...location, latitude: '12.5' } },
+        'content.latitude: must be a number',
+      ],
+      [
+        'latitude NaN',
+        { ...ok, content: { ...location, latitude: NaN } },
+        'content.latitude: must be a number (got NaN)',
+      ],
+      [
+        'vcard without BEGIN',
+        { ...ok, content: { ...contact, vcard: 'FN:Ada' } },
+        'content.vcard: must be a vCard: start with BEGIN:VCARD and end with END:VCARD',
+      ],
+      [
+        'vcard without END',
+        { ...ok, content: { ...contact, vcard: 'BEGIN:VCARD\nFN:Ada' } },
+        'content.vcard: must be a vCard',
+      ],
+      [
+        'contact without name',
+        { ...ok, content: { ...contact, displayName: undefined } },
+        'content.displayName: is required',
+      ],
+      [
+        'reaction with a word',
+        { ...ok, content: { ...reaction, emoji: 'ok' } },
+        'content.emoji: must be a single emoji, or "" to remove the reaction',
+      ],
+      [
+        'reaction with two emoji',
+        { ...ok, content: { ...reaction, emoji: '👍👍' } },
+        'content.emoji: must be a single emoji',
+      ],
+      [
+        'reaction without target',
+        { ...ok, content: { ...reaction, targetMessageId: undefined } },
+        'content.targetMessageId: is required',
+      ],
+      [
+        'expiry in the past',
+        { ...ok, options: { expiresAt: Date.now() - hour } },
+        'options.expiresAt: must be in the future',
+      ],
+      [
+        'expiry as words',
+        { ...ok, options: { expiresAt: 'tomorrow' } },
+        'options.expiresAt: must be an ISO 8601 date-time with a time zone',
+      ],
+      [
+        'expiry without time zone',
+        { ...ok, options: { expiresAt: '2030-01-01T10:00:00' } },
+        'options.expiresAt: must be an ISO 8601 date-time',
+      ],
+      [
+        'idempotency key with a space',
+        { ...ok, options: { idempotencyKey: 'order 1' } },
+        'options.idempotencyKey: must be 1-200 visible ASCII characters',
+      ],
+      [
+        'idempotency key too long',
+        { ...ok, options: { idempotencyKey: 'k'.repeat(201) } },
+        'options.idempotencyKey: must be 1-200 visible ASCII characters',
+      ],
+      [
+        'empty idempotency key',
+        { ...ok, options: { idempotencyKey: '' } },
+        'options.idempotencyKey: must be 1-200',
+      ],
+      [
+        'idempotency key with a newline',
+        { ...ok, options: { idempotencyKey: 'a\nb' } },
+        'options.idempotencyKey: must be 1-200',
+      ],
+      [
+        'priority 0',
+        { ...ok, options: { priority: 0 } },
+        'options.priority: must be an integer from 1 to 100',
+      ],
+      [
+        'fractional priority',
+        { ...ok, options: { priority: 1.5 } },
+        'options.priority: must be an integer from 1 to 100',
+      ],
+      [
+        'priority as string',
+        { ...ok, options: { priority: '5' } },
+        'options.priority: must be a number',
+      ],
+      [
+        'unknown option',
+        { ...ok, options: { retries: 3 } },
+        'options.retries: is not a known field',
+      ],
     ];
 
     it(`has at least 50 cases (${cases.length})`, () => {
@@ -290,12 +546,19 @@ describe('WafleetClient', () => {
 
     it.each(cases)('%s', async (_label, request, expected) => {
       const err = await client
-        .send(request.sessionId as never, request.to as never, request.content as never, request.options as never)
+        .send(
+          request.sessionId as never,
+          request.to as never,
+          request.content as never,
+          request.options as never,
+        )
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(SendValidationError);
       const validation = err as SendValidationError;
       expect(validation.message).toContain(expected);
-      expect(validation.problems.map((p) => `${p.path}: ${p.rule}`).some((p) => p.startsWith(expected))).toBe(true);
+      expect(
+        validation.problems.map((p) => `${p.path}: ${p.rule}`).some((p) => p.startsWith(expected)),
+      ).toBe(true);
       expect(await inspect.keys(`${prefix}:*`)).toEqual([]);
     });
   });
@@ -303,9 +566,13 @@ describe('WafleetClient', () => {
   it('accepts inline base64 media', async () => {
     const sent = await client.send('s1', '15551234567@s.whatsapp.net', {
       type: 'image',
-      base64: 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+      base64:
+        'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
       mimetype: 'image/png',
     });
-    expect((await queue.getJob(sent.jobId))?.data.content).toMatchObject({ type: 'image', mimetype: 'image/png' });
+    expect((await queue.getJob(sent.jobId))?.data.content).toMatchObject({
+      type: 'image',
+      mimetype: 'image/png',
+    });
   });
 });

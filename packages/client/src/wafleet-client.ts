@@ -1,4 +1,4 @@
-import { Queue, type ConnectionOptions, type Job } from 'bullmq';
+import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Logger } from '@wafleet/core';
 import { closeRedis, createKeys, createRedis, type Keys, type RedisClient } from '@wafleet/redis';
 import {
@@ -184,33 +184,38 @@ export class WafleetClient {
     this.assertOpen();
     const { sessionId, messageId } = this.resolve(ref);
     const jobId = sendJobId(sessionId, messageId);
+    // State first, then the job hash: BullMQ moves a job and writes its result in one script, so
+    // a job read after "failed" has its failedReason (the other order could pair a finished
+    // state with a stale, still-active hash).
+    const rawState = await this.queueFor(sessionId).getJobState(jobId);
     const [job, message] = await Promise.all([
-      this.queueFor(sessionId).getJob(jobId) as Promise<Job<SendJob, SendResult> | undefined>,
+      this.queueFor(sessionId).getJob(jobId),
       readMessageStatus(this.redis, this.keys, sessionId, messageId),
     ]);
     if (!job && !message) return undefined;
     const base = { jobId, sessionId, messageId, message };
     if (job) {
-      const state = mapState(await job.getState());
+      const state = mapState(rawState);
+      const failed = job.failedReason ? parseFailureText(job.failedReason) : undefined;
       return {
         ...base,
         state,
         attemptsMade: job.attemptsMade,
-        result: state === 'completed' && isSendResult(job.returnvalue) ? job.returnvalue : undefined,
-        failure:
-          job.failedReason && (state === 'failed' || state === 'delayed')
-            ? parseFailureText(job.failedReason)
-            : undefined,
+        result:
+          state === 'completed' && isSendResult(job.returnvalue) ? job.returnvalue : undefined,
+        failure: state === 'failed' || state === 'delayed' ? failed : undefined,
       };
     }
     // The job is gone (retention); the record still knows how it ended.
     const record = message!;
-    const sent = record.status === 'sent' || record.status === 'delivered' || record.status === 'read';
+    const sent =
+      record.status === 'sent' || record.status === 'delivered' || record.status === 'read';
     return {
       ...base,
       state: sent ? 'completed' : record.status === 'failed' ? 'failed' : 'unknown',
       attemptsMade: undefined,
-      result: sent && record.sentAt !== undefined ? { messageId, sentAt: record.sentAt } : undefined,
+      result:
+        sent && record.sentAt !== undefined ? { messageId, sentAt: record.sentAt } : undefined,
       failure:
         record.status === 'failed'
           ? { reason: record.reason ?? 'unknown', message: record.error ?? '' }

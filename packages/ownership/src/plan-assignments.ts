@@ -166,7 +166,7 @@ function nextStep(all: WorkerState[], active: WorkerState[], counts: Counts): St
   const under = active.filter((w) => count(counts, w) < w.lo);
   if (over.length > 0 && under.length > 0) return { donors: over, receivers: under, target: 'lo' };
   if (over.length > 0) {
-    const room = active.filter((w) => count(counts, w) < w.capacity);
+    const room = active.filter((w) => count(counts, w) < w.hi);
     if (room.length > 0) return { donors: over, receivers: room, target: 'hi' };
   }
   if (under.length > 0) {

@@ -56,7 +56,12 @@ describe('classifySendError', () => {
   });
 
   it.each<[string, unknown, SendFailureReason, SendFailureKind]>([
-    ['a validation error', new SendValidationError([{ path: 'to', rule: 'x' }]), 'invalid_payload', 'permanent'],
+    [
+      'a validation error',
+      new SendValidationError([{ path: 'to', rule: 'x' }]),
+      'invalid_payload',
+      'permanent',
+    ],
     ['Boom 401 (logged out)', boom(401), 'session_logged_out', 'permanent'],
     ['Boom 403 (forbidden)', boom(403), 'session_forbidden', 'permanent'],
     ['Boom 408 (timed out)', boom(408), 'timeout', 'transient'],
@@ -65,14 +70,34 @@ describe('classifySendError', () => {
     ['Boom 440 (replaced)', boom(440), 'socket_closed', 'transient'],
     ['Boom 515 (restart required)', boom(515), 'socket_closed', 'transient'],
     ['Boom 429', boom(429), 'rate_limited', 'transient'],
-    ['statusCode 503 at top level', Object.assign(new Error('x'), { statusCode: 503 }), 'socket_closed', 'transient'],
+    [
+      'statusCode 503 at top level',
+      Object.assign(new Error('x'), { statusCode: 503 }),
+      'socket_closed',
+      'transient',
+    ],
     ['Boom 418 (no meaning to us)', boom(418), 'unknown', 'transient'],
     ['ECONNRESET', sysError('ECONNRESET'), 'socket_closed', 'transient'],
     ['EPIPE', sysError('EPIPE'), 'socket_closed', 'transient'],
     ['ETIMEDOUT', sysError('ETIMEDOUT'), 'timeout', 'transient'],
-    ['an AbortSignal.timeout error', new DOMException('timed out', 'TimeoutError'), 'timeout', 'transient'],
-    ['UnrecoverableError with our prefix', new UnrecoverableError('not_on_whatsapp: no account'), 'not_on_whatsapp', 'permanent'],
-    ['UnrecoverableError without a prefix', new UnrecoverableError('broken'), 'unknown', 'permanent'],
+    [
+      'an AbortSignal.timeout error',
+      new DOMException('timed out', 'TimeoutError'),
+      'timeout',
+      'transient',
+    ],
+    [
+      'UnrecoverableError with our prefix',
+      new UnrecoverableError('not_on_whatsapp: no account'),
+      'not_on_whatsapp',
+      'permanent',
+    ],
+    [
+      'UnrecoverableError without a prefix',
+      new UnrecoverableError('broken'),
+      'unknown',
+      'permanent',
+    ],
     ['a plain Error', new Error('weird'), 'unknown', 'transient'],
     ['a thrown string', 'oops', 'unknown', 'transient'],
     ['undefined', undefined, 'unknown', 'transient'],
@@ -91,7 +116,11 @@ describe('classifySendError', () => {
 
 describe('failure text', () => {
   it.each<[SendFailureReason, string, string]>([
-    ['expired', 'expired at 2030-01-01T00:00:00.000Z', 'expired: expired at 2030-01-01T00:00:00.000Z'],
+    [
+      'expired',
+      'expired at 2030-01-01T00:00:00.000Z',
+      'expired: expired at 2030-01-01T00:00:00.000Z',
+    ],
     ['ack_timeout', '', 'ack_timeout'],
     ['invalid_payload', 'to: must be x: y', 'invalid_payload: to: must be x: y'],
   ])('%s round-trips through BullMQ failedReason', (reason, detail, text) => {

@@ -47,7 +47,13 @@ function reasonForStatusCode(code: number): SendFailureReason | undefined {
 }
 
 /** Node socket error codes that mean "the connection went away", not "this message is bad". */
-const SOCKET_ERROR_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ENOTCONN', 'ECONNABORTED']);
+const SOCKET_ERROR_CODES = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNREFUSED',
+  'ENOTCONN',
+  'ECONNABORTED',
+]);
 const TIMEOUT_ERROR_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
 function statusCodeOf(err: object): number | undefined {
@@ -59,7 +65,7 @@ function statusCodeOf(err: object): number | undefined {
 
 function messageOf(err: unknown): string {
   if (err instanceof Error) return err.message;
-  return typeof err === 'string' ? err : JSON.stringify(err) ?? String(err);
+  return typeof err === 'string' ? err : (JSON.stringify(err) ?? String(err));
 }
 
 function classified(

@@ -59,7 +59,11 @@ export class SendError extends WafleetError<'SEND_FAILED'> {
     super(
       'SEND_FAILED',
       queueErrors.catalogue.SEND_FAILED,
-      { reason, detail, ...(options.retryAfterMs !== undefined ? { retryAfterMs: options.retryAfterMs } : {}) },
+      {
+        reason,
+        detail,
+        ...(options.retryAfterMs !== undefined ? { retryAfterMs: options.retryAfterMs } : {}),
+      },
       { cause: options.cause, message: formatFailureText(reason, detail) },
     );
     this.reason = reason;

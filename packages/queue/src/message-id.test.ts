@@ -37,10 +37,14 @@ describe('sendJobId', () => {
     expect(parseSendJobId(jobId)).toEqual({ sessionId, messageId });
   });
 
-  it.each(['', '3EB0AAAAAAAAAAAAAAAAAA', 's1.', 's1.nothex', 'bad id.3EB0AAAAAAAAAAAAAAAAAA', '42'])(
-    'refuses %j',
-    (jobId) => {
-      expect(parseSendJobId(jobId)).toBeUndefined();
-    },
-  );
+  it.each([
+    '',
+    '3EB0AAAAAAAAAAAAAAAAAA',
+    's1.',
+    's1.nothex',
+    'bad id.3EB0AAAAAAAAAAAAAAAAAA',
+    '42',
+  ])('refuses %j', (jobId) => {
+    expect(parseSendJobId(jobId)).toBeUndefined();
+  });
 });

@@ -34,7 +34,9 @@ export function sendJobId(sessionId: string, messageId: string): string {
 }
 
 /** Splits a job id from {@link sendJobId}; undefined when it is not one. */
-export function parseSendJobId(jobId: string): { sessionId: string; messageId: string } | undefined {
+export function parseSendJobId(
+  jobId: string,
+): { sessionId: string; messageId: string } | undefined {
   const dot = jobId.indexOf('.');
   if (dot <= 0) return undefined;
   const sessionId = jobId.slice(0, dot);

@@ -124,7 +124,8 @@ export async function recordMessageStatus(
     update.status === 'failed' ? (update.error ?? '') : '',
   );
   if (code === -1) return { outcome: 'fenced_out', leaseHolder: value || undefined };
-  if (!isStatus(value)) throw new Error(`unexpected status ${value} in ${keys.message(sessionId, messageId)}`);
+  if (!isStatus(value))
+    throw new Error(`unexpected status ${value} in ${keys.message(sessionId, messageId)}`);
   return { outcome: code === 1 ? 'applied' : 'ignored', status: value };
 }
 

@@ -62,9 +62,24 @@ describe('parseSendRequest', () => {
   it.each([
     { type: 'image', base64: PNG_1PX, mimetype: 'image/png', caption: 'a pixel' },
     { type: 'image', url: 'https://cdn.example.com/a.jpg' },
-    { type: 'video', url: 'http://cdn.example.com/a.mp4', mimetype: 'video/mp4', replyTo: '3EB0ABC' },
-    { type: 'audio', url: 'https://x.example/v.ogg', mimetype: 'audio/ogg; codecs=opus', voiceNote: true },
-    { type: 'document', url: 'https://x.example/r.pdf', fileName: 'report.pdf', mimetype: 'application/pdf' },
+    {
+      type: 'video',
+      url: 'http://cdn.example.com/a.mp4',
+      mimetype: 'video/mp4',
+      replyTo: '3EB0ABC',
+    },
+    {
+      type: 'audio',
+      url: 'https://x.example/v.ogg',
+      mimetype: 'audio/ogg; codecs=opus',
+      voiceNote: true,
+    },
+    {
+      type: 'document',
+      url: 'https://x.example/r.pdf',
+      fileName: 'report.pdf',
+      mimetype: 'application/pdf',
+    },
     { type: 'sticker', base64: 'UklGRg==', mimetype: 'image/webp' },
     { type: 'location', latitude: -33.8688, longitude: 151.2093, name: 'Sydney' },
     { type: 'contact', displayName: 'Ada', vcard: 'BEGIN:VCARD\nVERSION:3.0\nFN:Ada\nEND:VCARD\n' },

@@ -45,6 +45,11 @@ function toProblems(issues: readonly z.core.$ZodIssue[]): SendProblem[] {
     const path = formatPath(issue.path);
     switch (issue.code) {
       case 'invalid_type': {
+        // A rule we wrote ourselves (e.g. `.int({ error })`) wins over the generic wording.
+        if (!issue.message.startsWith('Invalid input')) {
+          problems.push({ path, rule: issue.message });
+          break;
+        }
         const missing = issue.input === undefined && !('received' in issue);
         problems.push({
           path,

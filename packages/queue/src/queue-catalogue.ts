@@ -103,7 +103,10 @@ export function sendJobOptions(
     priority: job.options.priority ?? PRIORITY_RANGE.default,
     attempts: settings.attempts,
     backoff: { type: SEND_BACKOFF_TYPE, delay: settings.backoffBaseMs },
-    removeOnComplete: { age: settings.keepCompleted.ageSeconds, count: settings.keepCompleted.count },
+    removeOnComplete: {
+      age: settings.keepCompleted.ageSeconds,
+      count: settings.keepCompleted.count,
+    },
     removeOnFail: { age: settings.keepFailed.ageSeconds, count: settings.keepFailed.count },
   };
 }

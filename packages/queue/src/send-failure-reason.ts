@@ -45,21 +45,17 @@ export function failureKind(reason: SendFailureReason): SendFailureKind {
     case 'session_forbidden':
     case 'media_too_large':
     case 'expired':
-    // Cloud API: outside the 24 h customer-service window only a template may be sent.
-    case 'reengagement_window':
-    // A revoked or expired Cloud API token needs an operator; retrying only burns attempts.
-    case 'token_invalid':
+    case 'reengagement_window': // Cloud API: outside the 24 h window only a template may go.
+    case 'token_invalid': // a revoked Cloud API token needs an operator; retries only burn attempts
       return 'permanent';
-    // A URL that fails to download is usually a blip (CDN, DNS); a dead link fails after attempts.
-    case 'media_unreachable':
+    case 'media_unreachable': // usually a blip (CDN, DNS); a dead link fails after its attempts
     case 'socket_closed':
     case 'timeout':
     case 'rate_limited':
     case 'ack_timeout':
     case 'fenced_out':
     case 'throughput_limited':
-    // Unknown errors are retried: failing a message for good needs a reason we understand.
-    case 'unknown':
+    case 'unknown': // retried: failing a message for good needs a reason we understand
       return 'transient';
   }
 }

@@ -40,7 +40,8 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 /** Lowest and highest `priority`; 1 is the most urgent. */
 export const PRIORITY_RANGE = { min: 1, max: 100, default: 50 } as const;
 
-const MESSAGE_REF_RULE = 'must be a WhatsApp message id (1-128 characters of A-Z, a-z, 0-9, _ or -)';
+const MESSAGE_REF_RULE =
+  'must be a WhatsApp message id (1-128 characters of A-Z, a-z, 0-9, _ or -)';
 const MESSAGE_REF = /^[A-Za-z0-9_-]{1,128}$/;
 const MAX_MENTIONS = 256;
 const MAX_URL_CHARS = 4096;
@@ -192,7 +193,7 @@ export function sendContentSchema(limits: SendLimits = DEFAULT_SEND_LIMITS) {
       .strictObject({
         type: z.literal('document'),
         ...mediaSource,
-        fileName: text(255).refine((name) => !/[/\\\u0000-\u001f\u007f]/.test(name), {
+        fileName: text(255).refine((name) => !/[/\\]|\p{Cc}/u.test(name), {
           error: 'must be a file name without path separators or control characters',
         }),
         mimetype: z.string(),

@@ -36,11 +36,18 @@ type Behaviour = (job: SendJob, context: SendContext, call: number) => Promise<S
 function testTransport(open = true) {
   const listeners = new Set<(open: boolean) => void>();
   const sends: SentCall[] = [];
-  let behaviour: Behaviour = (job) => Promise.resolve({ messageId: job.messageId, sentAt: Date.now() });
+  let behaviour: Behaviour = (job) =>
+    Promise.resolve({ messageId: job.messageId, sentAt: Date.now() });
   const transport: SendTransport = {
     send(job, context) {
       const text = job.content.type === 'text' ? job.content.text : job.content.type;
-      sends.push({ messageId: job.messageId, text, at: Date.now(), attempt: context.attempt, signal: context.signal });
+      sends.push({
+        messageId: job.messageId,
+        text,
+        at: Date.now(),
+        attempt: context.attempt,
+        signal: context.signal,
+      });
       return behaviour(job, context, sends.length);
     },
     isOpen: () => open,
@@ -139,8 +146,13 @@ describe('SessionSendConsumer', () => {
     });
     expect(t.sends.map((s) => s.text)).toEqual(texts);
     const last = await jobOf(jobs.at(-1)!);
-    expect(last.returnvalue).toEqual({ messageId: last.data.messageId, sentAt: expect.any(Number) });
-    expect((await readMessageStatus(shared, keys, sessionId, last.data.messageId))?.status).toBe('sent');
+    expect(last.returnvalue).toEqual({
+      messageId: last.data.messageId,
+      sentAt: expect.any(Number),
+    });
+    expect((await readMessageStatus(shared, keys, sessionId, last.data.messageId))?.status).toBe(
+      'sent',
+    );
     expect(events.filter((e) => e.type === 'message.sent')).toHaveLength(200);
   });
 
@@ -218,7 +230,11 @@ describe('SessionSendConsumer', () => {
       jobId: stored.id,
     });
     expect(events).toContainEqual(
-      expect.objectContaining({ type: 'message.failed', reason: 'not_on_whatsapp', attemptsMade: 1 }),
+      expect.objectContaining({
+        type: 'message.failed',
+        reason: 'not_on_whatsapp',
+        attemptsMade: 1,
+      }),
     );
   });
 
@@ -251,7 +267,9 @@ describe('SessionSendConsumer', () => {
     expect(stored.attemptsMade).toBe(settings.attempts);
     expect(stored.failedReason).toBe('unknown: something odd');
     expect(t.sends).toHaveLength(settings.attempts);
-    expect((await readMessageStatus(shared, keys, sessionId, job.messageId))?.reason).toBe('unknown');
+    expect((await readMessageStatus(shared, keys, sessionId, job.messageId))?.reason).toBe(
+      'unknown',
+    );
   });
 
   it('fails an expired job with reason expired and never sends it', async () => {
@@ -266,7 +284,9 @@ describe('SessionSendConsumer', () => {
     expect(stored.failedReason).toMatch(/^expired: expired at /);
     expect(stored.attemptsMade).toBe(1);
     expect(t.sends).toHaveLength(0);
-    expect((await readMessageStatus(shared, keys, sessionId, job.messageId))?.status).toBe('failed');
+    expect((await readMessageStatus(shared, keys, sessionId, job.messageId))?.status).toBe(
+      'failed',
+    );
   });
 
   it('retries a send whose ack does not come in time, with the same id', async () => {
@@ -282,7 +302,9 @@ describe('SessionSendConsumer', () => {
 
     expect(t.sends.map((s) => s.messageId)).toEqual([job.messageId, job.messageId]);
     expect(t.sends[0]!.signal.aborted).toBe(true);
-    expect(events).toContainEqual(expect.objectContaining({ type: 'message.retrying', reason: 'ack_timeout' }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'message.retrying', reason: 'ack_timeout' }),
+    );
     expect(await (await jobOf(job)).getState()).toBe('completed');
   });
 
@@ -340,7 +362,9 @@ describe('SessionSendConsumer', () => {
 
     const t2 = testTransport();
     await consumer(t2.transport, { lease: { workerId: 'w2', fence: 2 } }).start();
-    await until(async () => (await jobOf(next)).finishedOn !== undefined, { what: 'new owner sent' });
+    await until(async () => (await jobOf(next)).finishedOn !== undefined, {
+      what: 'new owner sent',
+    });
     // Same message id again: WhatsApp shows the recipient one message.
     expect(t2.sends.map((s) => s.messageId)).toEqual([job.messageId, next.messageId]);
     expect(await (await jobOf(job)).getState()).toBe('completed');
@@ -378,8 +402,7 @@ describe('SessionSendConsumer', () => {
   });
 
   it('opens one Redis connection per session when given a shared one', async () => {
-    const count = async () =>
-      (await redis.current.client.client('LIST')) as unknown as string;
+    const count = async () => String(await redis.current.client.client('LIST'));
     const before = (await count()).trim().split('\n').length;
     const started = ['a1', 'a2', 'a3'].map((id) => {
       const c = new SessionSendConsumer({

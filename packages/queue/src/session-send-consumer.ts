@@ -217,7 +217,12 @@ export class SessionSendConsumer {
         stalledInterval: options.stalledIntervalMs ?? 5_000,
         maxStalledCount: options.maxStalledCount ?? 3,
         settings: {
-          backoffStrategy: (attemptsMade: number, _type?: string, _err?: Error, job?: MinimalJob) => {
+          backoffStrategy: (
+            attemptsMade: number,
+            _type?: string,
+            _err?: Error,
+            job?: MinimalJob,
+          ) => {
             const base = (job?.opts.backoff as BackoffOptions | undefined)?.delay;
             return fullJitterBackoff(attemptsMade, {
               baseMs: base ?? DEFAULT_BACKOFF.baseMs,
@@ -279,21 +284,39 @@ export class SessionSendConsumer {
     }
   }
 
-  private async process(job: Job<SendJob, SendResult>, token: string | undefined): Promise<SendResult> {
+  private async process(
+    job: Job<SendJob, SendResult>,
+    token: string | undefined,
+  ): Promise<SendResult> {
     let data: SendJob;
     try {
       data = parseSendJob(job.data, this.options.limits);
       if (data.sessionId !== this.sessionId) {
         throw new SendValidationError([
-          { path: 'sessionId', rule: `must be ${this.sessionId}, the session whose queue holds the job` },
+          {
+            path: 'sessionId',
+            rule: `must be ${this.sessionId}, the session whose queue holds the job`,
+          },
         ]);
       }
     } catch (err) {
-      return this.fail(job, token, parseSendJobId(job.id ?? '')?.messageId, 'invalid_payload', errorOf(err).message);
+      return this.fail(
+        job,
+        token,
+        parseSendJobId(job.id ?? '')?.messageId,
+        'invalid_payload',
+        errorOf(err).message,
+      );
     }
     const now = Date.now();
     if (data.options.expiresAt !== undefined && data.options.expiresAt <= now) {
-      return this.fail(job, token, data.messageId, 'expired', `expired at ${new Date(data.options.expiresAt).toISOString()}`);
+      return this.fail(
+        job,
+        token,
+        data.messageId,
+        'expired',
+        `expired at ${new Date(data.options.expiresAt).toISOString()}`,
+      );
     }
     if (!this.canSend()) return this.handBack(job, token);
     if (this.options.fenceCheck && !(await this.options.fenceCheck())) {
@@ -314,7 +337,12 @@ export class SessionSendConsumer {
     }
     if (result.messageId !== data.messageId) {
       this.options.logger?.warn(
-        { sessionId: this.sessionId, jobId: job.id, expected: data.messageId, got: result.messageId },
+        {
+          sessionId: this.sessionId,
+          jobId: job.id,
+          expected: data.messageId,
+          got: result.messageId,
+        },
         'transport sent with a different message id than the derived one',
       );
     }
@@ -395,7 +423,11 @@ export class SessionSendConsumer {
     detail: string,
   ): Promise<never> {
     if (messageId) {
-      const recorded = await this.record(messageId, job, { status: 'failed', reason, error: detail });
+      const recorded = await this.record(messageId, job, {
+        status: 'failed',
+        reason,
+        error: detail,
+      });
       if (recorded.outcome === 'fenced_out') return this.fenceOut(job, token, recorded.leaseHolder);
     }
     throw new UnrecoverableError(formatFailureText(reason, detail));
@@ -434,7 +466,9 @@ export class SessionSendConsumer {
       messageId,
       { ...update, ...(job.id ? { jobId: job.id } : {}) },
       {
-        ...(this.options.messageStatusTtlMs !== undefined ? { ttlMs: this.options.messageStatusTtlMs } : {}),
+        ...(this.options.messageStatusTtlMs !== undefined
+          ? { ttlMs: this.options.messageStatusTtlMs }
+          : {}),
         fence: {
           leaseValue: this.leaseValue,
           minRemainingMs: this.options.minLeaseRemainingMs ?? DEFAULT_MIN_LEASE_REMAINING_MS,
