@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ownerCounts, TestCluster, type PairedSession } from './cluster-harness.js';
+import { ownerCounts, TestCluster, type PairedSession } from '@wafleet/cluster-harness';
 
 describe('cluster: 3 workers, 30 paired sessions', () => {
   let cluster: TestCluster;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { until } from '@wafleet/test-support';
-import { TestCluster } from './cluster-harness.js';
+import { TestCluster } from '@wafleet/cluster-harness';
 
 async function authKeyCount(cluster: TestCluster, sessionId: string): Promise<number> {
   const [, found] = await cluster.client.scan(

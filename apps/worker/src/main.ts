@@ -4,6 +4,8 @@ import { createRedisAuthStateStore } from '@wafleet/auth-store';
 import { workerConfigSchema } from '@wafleet/core';
 import { createWafleetMetrics } from '@wafleet/metrics';
 import { LeaseKeeper, SessionLease, WorkerRegistry } from '@wafleet/ownership';
+import type { Redis } from 'ioredis';
+import { countConnectionsNamed } from './count-connections.js';
 import { SessionRecords } from '@wafleet/redis';
 import { runApp } from '@wafleet/runtime';
 import { trustSimulatorRoot } from '@wafleet/session';
@@ -25,6 +27,15 @@ await runApp({
     }
     const metrics = createWafleetMetrics(ctx.registry);
     const workerId = ctx.instanceId;
+    // Two processes with one worker id would both believe they own its sessions. Our only
+    // connection so far is the command one, so any other connection with our name is another process.
+    const clientList = await (redis as Redis).client('LIST').catch(() => '');
+    const sameName = countConnectionsNamed(String(clientList), workerId);
+    if (sameName > 1) {
+      throw new Error(
+        `another process is connected to Redis as worker "${workerId}": give every worker a unique INSTANCE_ID (or leave it unset)`,
+      );
+    }
     const lease = new SessionLease({ redis, keys, logger });
     const registry = new WorkerRegistry({
       redis,

@@ -144,9 +144,12 @@ export class SessionHost {
         }),
     });
     const publish = (type: string, data: Record<string, unknown>) =>
-      publishSessionEvent(this.o.redis, this.o.keys, { sessionId, type, data }).catch(
-        (err: unknown) =>
-          this.o.logger.warn({ err, sessionId, type }, 'could not publish session event'),
+      publishSessionEvent(this.o.redis, this.o.keys, {
+        sessionId,
+        type,
+        data: { ...data, fence },
+      }).catch((err: unknown) =>
+        this.o.logger.warn({ err, sessionId, type }, 'could not publish session event'),
       );
     runner.on('status', (e) => {
       if (e.state === 'open') this.o.metrics.sessionConnects.inc({ kind: 'baileys' });
@@ -154,14 +157,19 @@ export class SessionHost {
         this.o.metrics.sessionDisconnects.inc({ code: String(e.code) });
       if (e.state === 'reconnecting') this.o.metrics.reconnectAttempts.inc();
       void this.o.records
-        .setStatus(sessionId, {
-          state: e.state,
-          since: e.since,
-          owner: this.o.workerId,
-          ...(e.code !== undefined ? { code: e.code } : {}),
-          ...(e.reason !== undefined ? { reason: e.reason } : {}),
-          ...(e.me ? { me: e.me } : {}),
-        })
+        .setStatus(
+          sessionId,
+          {
+            state: e.state,
+            since: e.since,
+            owner: this.o.workerId,
+            ...(e.code !== undefined ? { code: e.code } : {}),
+            ...(e.reason !== undefined ? { reason: e.reason } : {}),
+            ...(e.me ? { me: e.me } : {}),
+          },
+          // Fenced: once the lease is someone else's, this worker's reports are dropped.
+          { leaseValue: `${this.o.workerId}:${fence}` },
+        )
         .catch((err: unknown) => this.o.logger.warn({ err, sessionId }, 'could not record status'));
       void publish('session.status', {
         state: e.state,

@@ -4,7 +4,8 @@ import { defineErrors } from '@wafleet/core';
 export const ownershipErrors = defineErrors({
   INVALID_WORKER_ID: {
     status: 400,
-    message: 'invalid worker id {workerId}: must be 1-100 characters of A-Z, a-z, 0-9, ".", "_" or "-"',
+    message:
+      'invalid worker id {workerId}: must be 1-100 characters of A-Z, a-z, 0-9, ".", "_" or "-"',
   },
   INVALID_OPTION: {
     status: 500,

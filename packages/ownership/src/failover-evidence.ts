@@ -30,6 +30,14 @@ export function infoField(info: string, field: string): number | undefined {
   return match?.[1] === undefined ? undefined : Number(match[1]);
 }
 
+/**
+ * Redis reports ages as differences of whole seconds (`now_s - start_s`), which can overstate the
+ * real age by up to a second; one second is taken off so an age is never overstated.
+ */
+function conservativeMs(seconds: number): number {
+  return Math.max(0, seconds - 1) * 1000;
+}
+
 function nodesOf(redis: RedisClient): Redis[] {
   return isCluster(redis) ? (redis as Cluster).nodes('all') : [redis as Redis];
 }
@@ -43,7 +51,7 @@ export async function connectedClientNames(redis: RedisClient): Promise<Set<stri
   return names;
 }
 
-/** The server's `uptime_in_seconds` in ms (the youngest node of a Cluster). */
+/** The server's `uptime_in_seconds` in ms, less one second of rounding (the youngest node of a Cluster). */
 export async function redisUptimeMs(redis: RedisClient): Promise<number> {
   let least = Infinity;
   for (const node of nodesOf(redis)) {
@@ -51,12 +59,12 @@ export async function redisUptimeMs(redis: RedisClient): Promise<number> {
     if (uptime === undefined) {
       throw ownershipErrors.create('UNEXPECTED_REPLY', { command: 'INFO', reply: 'no uptime' });
     }
-    least = Math.min(least, uptime * 1000);
+    least = Math.min(least, conservativeMs(uptime));
   }
   return least;
 }
 
-/** How long this client's own connection has been open, from `CLIENT INFO` `age=` (Redis ≥ 6.2). */
+/** How long this client's own connection has been open, from `CLIENT INFO` `age=` (Redis ≥ 6.2), less one second of rounding. */
 export async function connectionAgeMs(redis: RedisClient): Promise<number> {
   let least = Infinity;
   for (const node of nodesOf(redis)) {
@@ -64,12 +72,12 @@ export async function connectionAgeMs(redis: RedisClient): Promise<number> {
     if (!match?.[1]) {
       throw ownershipErrors.create('UNEXPECTED_REPLY', { command: 'CLIENT INFO', reply: 'no age' });
     }
-    least = Math.min(least, Number(match[1]) * 1000);
+    least = Math.min(least, conservativeMs(Number(match[1])));
   }
   return least;
 }
 
-/** Gathers {@link FailoverEvidence} from Redis. Second-resolution ages are floored: never overstated. */
+/** Gathers {@link FailoverEvidence} from Redis. Ages are never overstated (see `conservativeMs`). */
 export async function readFailoverEvidence(redis: RedisClient): Promise<FailoverEvidence> {
   const [clientNames, uptime, age] = await Promise.all([
     connectedClientNames(redis),

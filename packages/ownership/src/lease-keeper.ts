@@ -243,7 +243,6 @@ export class LeaseKeeper {
       () => {
         this.deadlineTimer = undefined;
         this.deadlineAt = Infinity;
-        this.fenceOverdue();
       },
       Math.max(1, Math.ceil(next - monotonicNow())),
     );

@@ -263,7 +263,12 @@ describe('planAssignments (table)', () => {
       reasons: { stop: 2 },
       check: (plan) => {
         expect(plan.assignments.has('s1')).toBe(false);
-        expect(plan.moves).toContainEqual({ sessionId: 'deleted', from: 'a', to: null, reason: 'stop' });
+        expect(plan.moves).toContainEqual({
+          sessionId: 'deleted',
+          from: 'a',
+          to: null,
+          reason: 'stop',
+        });
       },
     },
     {
@@ -292,9 +297,9 @@ describe('planAssignments (table)', () => {
   it('rejects invalid input', () => {
     const base: PlanInput = { sessions: [], workers: [], owners: new Map(), maxMovesPerTick: 1 };
     expect(() => planAssignments({ ...base, maxMovesPerTick: -1 })).toThrow(/maxMovesPerTick/);
-    expect(() =>
-      planAssignments({ ...base, workers: [{ id: 'a', capacity: 1.5 }] }),
-    ).toThrow(/capacity/);
+    expect(() => planAssignments({ ...base, workers: [{ id: 'a', capacity: 1.5 }] })).toThrow(
+      /capacity/,
+    );
     expect(() =>
       planAssignments({
         ...base,

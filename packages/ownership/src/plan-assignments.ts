@@ -226,12 +226,7 @@ function pickSession(
 ): { session: PlanSession; donor: WorkerState } | undefined {
   let best: { session: PlanSession; donor: WorkerState } | undefined;
   const rank = (s: PlanSession, d: WorkerState) =>
-    [
-      d.draining ? 0 : 1,
-      s.idle ? 0 : 1,
-      priorityOf(s),
-      -(count(counts, d) - d.hi),
-    ] as const;
+    [d.draining ? 0 : 1, s.idle ? 0 : 1, priorityOf(s), -(count(counts, d) - d.hi)] as const;
   for (const donor of donors) {
     for (const session of donor.held) {
       if (!best) {

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import type { Keys, RedisClient } from '@wafleet/redis';
+import { LuaScript, type Keys, type RedisClient } from '@wafleet/redis';
 import { isSendFailureReason, type SendFailureReason } from './send-failure-reason.js';
 
 /** Where a message is: queued < sent < delivered < read; failed is terminal. */
@@ -70,26 +69,7 @@ export function leaseValue(workerId: string, fence: number | bigint | string): s
 
 export const DEFAULT_MIN_LEASE_REMAINING_MS = 1_000;
 
-const COMMAND = 'wafleetRecordMessageStatus';
-const LUA = readFileSync(new URL('./record-message-status-2.lua', import.meta.url), 'utf8');
-
-type RecordCommand = (
-  messageKey: string,
-  leaseKey: string,
-  ...args: string[]
-) => Promise<[number, string]>;
-
-const registered = new WeakSet<RedisClient>();
-
-function command(redis: RedisClient): RecordCommand {
-  if (!registered.has(redis)) {
-    redis.defineCommand(COMMAND, { numberOfKeys: 2, lua: LUA });
-    registered.add(redis);
-  }
-  const fn = (redis as unknown as Record<string, RecordCommand>)[COMMAND];
-  if (!fn) throw new Error(`${COMMAND} is not defined on this client`);
-  return fn.bind(redis);
-}
+const recordScript = new LuaScript(new URL('./record-message-status-2.lua', import.meta.url), 2);
 
 function isStatus(value: unknown): value is MessageStatus {
   return typeof value === 'string' && (MESSAGE_STATUSES as readonly string[]).includes(value);
@@ -110,19 +90,22 @@ export async function recordMessageStatus(
 ): Promise<RecordMessageStatusResult> {
   if (!isStatus(update.status)) throw new Error(`unknown message status ${String(update.status)}`);
   const now = options.now ?? Date.now();
-  const [code, value] = await command(redis)(
-    keys.message(sessionId, messageId),
-    keys.lease(sessionId),
-    update.status,
-    String(now),
-    String(options.ttlMs ?? DEFAULT_MESSAGE_STATUS_TTL_MS),
-    options.fence?.leaseValue ?? '',
-    String(options.fence?.minRemainingMs ?? DEFAULT_MIN_LEASE_REMAINING_MS),
-    String(update.at ?? now),
-    update.jobId ?? '',
-    update.status === 'failed' ? (update.reason ?? 'unknown') : '',
-    update.status === 'failed' ? (update.error ?? '') : '',
-  );
+  const reply = (await recordScript.run(
+    redis,
+    [keys.message(sessionId, messageId), keys.lease(sessionId)],
+    [
+      update.status,
+      String(now),
+      String(options.ttlMs ?? DEFAULT_MESSAGE_STATUS_TTL_MS),
+      options.fence?.leaseValue ?? '',
+      String(options.fence?.minRemainingMs ?? DEFAULT_MIN_LEASE_REMAINING_MS),
+      String(update.at ?? now),
+      update.jobId ?? '',
+      update.status === 'failed' ? (update.reason ?? 'unknown') : '',
+      update.status === 'failed' ? (update.error ?? '') : '',
+    ],
+  )) as [number, string];
+  const [code, value] = reply;
   if (code === -1) return { outcome: 'fenced_out', leaseHolder: value || undefined };
   if (!isStatus(value))
     throw new Error(`unexpected status ${value} in ${keys.message(sessionId, messageId)}`);

@@ -370,6 +370,31 @@ describe('SessionSendConsumer', () => {
     expect(await (await jobOf(job)).getState()).toBe('completed');
   });
 
+  it('close() lets the in-flight send finish and complete', async () => {
+    const t = testTransport();
+    let release: (() => void) | undefined;
+    t.behave(
+      (job) =>
+        new Promise((resolve) => {
+          release = () => resolve({ messageId: job.messageId, sentAt: Date.now() });
+        }),
+    );
+    const c = consumer(t.transport);
+    await c.start();
+    expect(c.state).toBe('running');
+    const job = await enqueue('in-flight');
+    await until(() => release, { what: 'send started' });
+    let closed = false;
+    const closing = c.close().then(() => (closed = true));
+    // Several Redis round trips later the close is still waiting for the send.
+    expect(await (await jobOf(job)).getState()).toBe('active');
+    expect(closed).toBe(false);
+    expect(c.state).toBe('closed');
+    release!();
+    await closing;
+    expect(await (await jobOf(job)).getState()).toBe('completed');
+  });
+
   it('does not send when the fence check says the session was lost', async () => {
     const t = testTransport();
     const c = consumer(t.transport, { fenceCheck: () => false });
@@ -389,7 +414,7 @@ describe('SessionSendConsumer', () => {
       content: { type: 'text', text: 'x' },
       options: { idempotencyKey: 'bad-payload' },
     });
-    const bad = { ...good, content: { type: 'text', text: '' } };
+    const bad: SendJob = { ...good, content: { type: 'text', text: '' } };
     await queue.add(SEND_JOB_NAME, bad, sendJobOptions(good, settings));
     const id = `${sessionId}.${good.messageId}`;
     await until(async () => (await queue.getJob(id))?.finishedOn !== undefined, { what: 'failed' });

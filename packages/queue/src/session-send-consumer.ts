@@ -369,7 +369,12 @@ export class SessionSendConsumer {
         reject(err);
       }, timeoutMs);
     });
-    const sending = this.options.transport.send(data, { signal: controller.signal, attempt });
+    let sending: Promise<SendResult>;
+    try {
+      sending = this.options.transport.send(data, { signal: controller.signal, attempt });
+    } catch (err) {
+      sending = Promise.reject(errorOf(err));
+    }
     // A late rejection after the timeout won the race must not become an unhandled rejection.
     sending.catch(() => undefined);
     try {
@@ -500,8 +505,18 @@ export class SessionSendConsumer {
       attemptsMade: job.attemptsMade,
     };
     // BullMQ sets finishedOn only when the failure is final (no retry scheduled).
-    if (job.finishedOn !== undefined) this.emit({ type: 'message.failed', ...base });
-    else this.emit({ type: 'message.retrying', ...base, delayMs: job.delay });
+    if (job.finishedOn === undefined) {
+      this.emit({ type: 'message.retrying', ...base, delayMs: job.delay });
+      return;
+    }
+    this.emit({ type: 'message.failed', ...base });
+    // Failures decided by BullMQ itself (a job stalled too often) never passed through the
+    // processor; record them too. Idempotent: a record already failed stays as it is.
+    if (base.messageId) {
+      this.record(base.messageId, job, { status: 'failed', reason, error: message }).catch(
+        (err: unknown) => this.reportError(err),
+      );
+    }
   }
 
   private emit(event: SendConsumerEvent): void {

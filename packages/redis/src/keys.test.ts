@@ -44,5 +44,10 @@ describe('key schema', () => {
     expect(k.assignments()).toBe('t123:assignments');
     expect(k.worker('w1')).toBe('t123:worker:w1');
     expect(k.session('a')).toBe('t123:{s:a}:session');
+    expect(k.apiKeys()).toBe('t123:api:keys');
+    expect(k.apiRateLimit('key1', 42)).toBe('t123:api:ratelimit:key1:42');
+    expect(k.restartLock('a')).toBe('t123:{s:a}:restart-lock');
+    expect(k.demoPhone('a')).toBe('t123:{s:a}:demo:phone');
+    expect(k.webhookDeadLetters()).toBe('t123:webhooks:dead');
   });
 });

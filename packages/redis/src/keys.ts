@@ -61,6 +61,17 @@ export function createKeys(prefix = 'wf') {
     events: () => `${prefix}:events`,
     /** Prefix for BullMQ queues that are not per session (webhooks, alerts). */
     sharedQueuePrefix: () => `${prefix}:q`,
+    /** Hash: API key id → JSON record (name, scopes, sha256 of the secret, created/revoked at). */
+    apiKeys: () => `${prefix}:api:keys`,
+    /** Request counter of one API key in one fixed rate-limit window (with a TTL). */
+    apiRateLimit: (keyId: string, window: number) =>
+      `${prefix}:api:ratelimit:${assertWorkerId(keyId)}:${window}`,
+    /** Short lock that coalesces concurrent restarts of one session into one command. */
+    restartLock: (id: string) => `${s(id)}:restart-lock`,
+    /** The simulated phone the no-phone demo created for a session (wa-sim only). */
+    demoPhone: (id: string) => `${s(id)}:demo:phone`,
+    /** Sorted set of webhook deliveries that used every attempt (score = failed at, ms). */
+    webhookDeadLetters: () => `${prefix}:webhooks:dead`,
   };
 }
 

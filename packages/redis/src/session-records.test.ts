@@ -59,6 +59,23 @@ describe('session records and events (real Redis)', () => {
     await redis.script('FLUSH');
     await records.setStatus('s2', { state: 'connecting', since: 5 });
     expect((await records.get('s2'))?.state).toBe('connecting');
+    // Fenced: only the current lease holder's report is written.
+    await redis.set(keys.lease('s2'), 'w2:7');
+    expect(
+      await records.setStatus(
+        's2',
+        { state: 'stopped', since: 9, owner: 'w1' },
+        { leaseValue: 'w1:6' },
+      ),
+    ).toBe(false);
+    expect(
+      await records.setStatus(
+        's2',
+        { state: 'open', since: 10, owner: 'w2' },
+        { leaseValue: 'w2:7' },
+      ),
+    ).toBe(true);
+    expect(await records.get('s2')).toMatchObject({ state: 'open', owner: 'w2' });
   });
 
   it('appends to and reads from the capped event stream with a cursor', async () => {

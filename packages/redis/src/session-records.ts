@@ -49,7 +49,7 @@ function fromHash(id: string, h: Record<string, string>): SessionRecord | undefi
   };
 }
 
-const hsetIfExists = new LuaScript(new URL('./hset-if-exists-1.lua', import.meta.url), 1);
+const setStatusScript = new LuaScript(new URL('./set-status-2.lua', import.meta.url), 2);
 
 /** Session records in Redis: the set of all ids plus one hash per session. */
 export class SessionRecords {
@@ -116,7 +116,10 @@ export class SessionRecords {
     await this.redis.hset(this.keys.session(id), 'settings', JSON.stringify(settings));
   }
 
-  /** Records the runtime status reported by the owning worker. */
+  /**
+   * Records the runtime status reported by the owning worker. With `leaseValue` (`<workerId>:<fence>`)
+   * the write only happens while that lease is current; returns whether it was written.
+   */
   async setStatus(
     id: string,
     status: {
@@ -127,7 +130,8 @@ export class SessionRecords {
       reason?: string;
       me?: string;
     },
-  ): Promise<void> {
+    options: { leaseValue?: string } = {},
+  ): Promise<boolean> {
     const key = this.keys.session(id);
     const fields: Record<string, string> = {
       state: status.state,
@@ -137,8 +141,12 @@ export class SessionRecords {
     if (status.code !== undefined) fields.lastCode = String(status.code);
     if (status.reason !== undefined) fields.lastReason = status.reason;
     if (status.me !== undefined) fields.me = status.me;
-    // Only existing records get a status: a late report must not resurrect a deleted session.
-    await hsetIfExists.run(this.redis, [key], Object.entries(fields).flat());
+    const written = await setStatusScript.run(
+      this.redis,
+      [key, this.keys.lease(id)],
+      [options.leaseValue ?? '', ...Object.entries(fields).flat()],
+    );
+    return written === 1;
   }
 
   /** Deletes the record (not the auth state or queue; callers wipe those). */

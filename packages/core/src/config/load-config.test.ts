@@ -51,7 +51,7 @@ describe('loadConfig', () => {
 
   it('lists missing secrets by name and has no defaults for them', () => {
     const problems = problemsOf(() => loadConfig(apiConfigSchema, {}));
-    expect(problems.map((p) => p.variable).sort()).toEqual(['ENCRYPTION_KEYS', 'REDIS_URL']);
+    expect(problems.map((p) => p.variable).sort()).toEqual(['API_ADMIN_KEY', 'ENCRYPTION_KEYS', 'REDIS_URL']);
   });
 
   it('never puts a secret value into the error message', () => {

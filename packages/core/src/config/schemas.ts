@@ -2,10 +2,81 @@ import { z } from 'zod';
 import { envVar } from './env-var.js';
 import { baseFields, encryptionKeysField, positiveIntField } from './fields.js';
 
+const HOST_OR_CIDR = /^([A-Za-z0-9.-]+|[0-9A-Fa-f:.]+(\/\d{1,3})?)$/;
+
 /** Environment of `apps/api`. */
 export const apiConfigSchema = z.object({
   ...baseFields(8080),
   ENCRYPTION_KEYS: encryptionKeysField,
+  API_ADMIN_KEY: envVar(
+    z
+      .string({ error: 'is required: the bootstrap admin API key, e.g. $(openssl rand -base64 32)' })
+      .min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)'),
+    {
+      description:
+        'Bootstrap API key with the `admin` scope (send it as `Authorization: Bearer <key>`); use it to create scoped keys at `POST /v1/api-keys`. Rotate by changing it.',
+      secret: true,
+    },
+  ),
+  SCAN_TOKEN_SECRET: envVar(z.string().min(32, 'must be at least 32 characters').optional(), {
+    description:
+      'HMAC key of scan-page links. Default: derived from API_ADMIN_KEY (rotating that key then invalidates open links).',
+    secret: true,
+  }),
+  SCAN_TOKEN_TTL_SECONDS: envVar(positiveIntField(600, 'seconds'), {
+    description: 'Lifetime of a scan-page link issued by `POST /v1/sessions/:id/scan-token`.',
+  }),
+  API_RATE_LIMIT_PER_MIN: envVar(positiveIntField(600, 'requests per minute'), {
+    description: 'Requests per API key per minute (fixed window in Redis); over it: 429.',
+  }),
+  API_BODY_LIMIT_BYTES: envVar(positiveIntField(1_048_576, 'bytes'), {
+    description:
+      'Largest request body; bigger ones get 413. Send large media by `url` rather than raising it.',
+  }),
+  PUBLIC_BASE_URL: envVar(
+    z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'must be an http(s) URL').optional(),
+    {
+      description:
+        'How users reach the api (for scan links in responses), e.g. https://wafleet.example.com. Default: http://<HTTP_HOST>:<HTTP_PORT>.',
+    },
+  ),
+  WEBHOOK_ALLOWLIST: envVar(
+    z
+      .string()
+      .default('')
+      .refine(
+        (v) =>
+          v
+            .split(',')
+            .map((e) => e.trim())
+            .every((e) => e === '' || HOST_OR_CIDR.test(e)),
+        'must be a comma list of host names, IP addresses or CIDR ranges',
+      ),
+    {
+      description:
+        'Webhook targets allowed although private, loopback or link-local (denied by default): host names, IPs or CIDRs, comma separated, e.g. `127.0.0.1,10.0.0.0/8`.',
+    },
+  ),
+  WEBHOOK_MAX_ATTEMPTS: envVar(positiveIntField(8, 'attempts'), {
+    description: 'Tries per webhook delivery before it goes to the dead-letter set.',
+  }),
+  WEBHOOK_BACKOFF_MS: envVar(positiveIntField(1000, 'milliseconds'), {
+    description: 'First webhook retry delay; doubles with every attempt.',
+  }),
+  WEBHOOK_TIMEOUT_MS: envVar(positiveIntField(10_000, 'milliseconds'), {
+    description: 'A webhook receiver must answer within this.',
+  }),
+  WA_SIM_CONTROL_URL: envVar(
+    z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL').optional(),
+    {
+      description:
+        'Demo mode: the wa-sim control API; the scan page then offers "scan with the simulated phone" (refused with NODE_ENV=production).',
+    },
+  ),
+}).superRefine((cfg, ctx) => {
+  if (cfg.NODE_ENV === 'production' && cfg.WA_SIM_CONTROL_URL) {
+    ctx.addIssue({ code: 'custom', path: ['WA_SIM_CONTROL_URL'], message: 'must not be set with NODE_ENV=production: wa-sim is for dev and tests only' });
+  }
 });
 
 const ms = (fallback: number, description: string) => envVar(positiveIntField(fallback, 'milliseconds'), { description });

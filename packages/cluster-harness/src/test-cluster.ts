@@ -2,6 +2,7 @@
 import { createRedisAuthStateStore, type AuthStateStore } from '@wafleet/auth-store';
 import { loadConfig, workerConfigSchema } from '@wafleet/core';
 import { createKeys, SessionRecords, type Keys, type SessionRecord } from '@wafleet/redis';
+import { Redis } from 'ioredis';
 import {
   spawnApp,
   startSimProcess,
@@ -11,8 +12,7 @@ import {
   type SimProcess,
   type SpawnedApp,
   type TestRedis,
-} from '@wafleet/test-support';
-import { Redis } from 'ioredis';
+} from '@wafleet/test-support/harness';
 
 export const TEST_KEYRING_ENV = `k1:${Buffer.alloc(32, 42).toString('base64')}`;
 
@@ -41,6 +41,7 @@ export const FAST_CLUSTER_ENV = {
   LOG_LEVEL: 'info',
 };
 
+/** A real cluster: redis-server, a wa-sim process, coordinator(s) and workers as child processes. */
 export class TestCluster {
   readonly workers: SpawnedApp[] = [];
   readonly coordinators: SpawnedApp[] = [];
@@ -125,31 +126,33 @@ export class TestCluster {
     return this.records.list();
   }
 
-  /** Waits until every listed session is open; returns the records. */
+  /** Waits until every listed session is open; returns the records. The timeout error lists what was not. */
   async waitAllOpen(
     ids: string[],
     options: { timeoutMs?: number; notOn?: string[] } = {},
   ): Promise<SessionRecord[]> {
-    return until(
-      async () => {
-        const recs = await this.records.list();
-        const wanted = recs.filter((r) => ids.includes(r.id));
-        const ok =
-          wanted.length === ids.length &&
-          wanted.every(
-            (r) =>
-              r.state === 'open' &&
-              r.owner !== undefined &&
-              !(options.notOn ?? []).includes(r.owner),
-          );
-        return ok ? wanted : undefined;
-      },
-      {
-        timeoutMs: options.timeoutMs ?? 60_000,
-        intervalMs: 100,
-        what: `${ids.length} sessions open`,
-      },
-    );
+    let last: SessionRecord[] = [];
+    const good = (r: SessionRecord) =>
+      r.state === 'open' && r.owner !== undefined && !(options.notOn ?? []).includes(r.owner);
+    try {
+      return await until(
+        async () => {
+          const recs = await this.records.list();
+          last = recs.filter((r) => ids.includes(r.id));
+          return last.length === ids.length && last.every(good) ? last : undefined;
+        },
+        {
+          timeoutMs: options.timeoutMs ?? 60_000,
+          intervalMs: 100,
+          what: `${ids.length} sessions open`,
+        },
+      );
+    } catch (err) {
+      const bad = last
+        .filter((r) => !good(r))
+        .map((r) => `${r.id}=${r.state}@${r.owner ?? '-'}(${r.lastReason ?? ''})`);
+      throw new Error(`${(err as Error).message}; not open: ${bad.join(', ')}`);
+    }
   }
 
   async assignments(): Promise<Record<string, string>> {
