@@ -68,6 +68,11 @@ await runApp({
       limiter: new ConnectLimiter(config.MAX_CONCURRENT_CONNECTS, 250),
       metrics,
       socket: config.WA_WEBSOCKET_URL ? { waWebSocketUrl: config.WA_WEBSOCKET_URL } : {},
+      queueConnection: ctx.connect('blocking'),
+      ackTimeoutMs: config.SEND_ACK_TIMEOUT_MS,
+      ...(config.SEND_RATE_MAX_PER_SECOND
+        ? { defaultRateLimit: { max: config.SEND_RATE_MAX_PER_SECOND, durationMs: 1000 } }
+        : {}),
     });
     const node = new WorkerNode({
       workerId,

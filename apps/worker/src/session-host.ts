@@ -8,7 +8,9 @@ import {
   type RedisClient,
   type SessionRecords,
 } from '@wafleet/redis';
+import { SEND_RATE_PRESETS, SessionSendConsumer, type SendRateLimit } from '@wafleet/queue';
 import { SessionRunner, type SessionRunnerOptions, type SessionState } from '@wafleet/session';
+import { BaileysSendTransport } from './baileys-transport.js';
 import type { ConnectLimiter } from './connect-limiter.js';
 import type { WorkerCommand } from './worker-command.js';
 
@@ -17,6 +19,8 @@ export interface HostedSession {
   sessionId: string;
   fence: number;
   runner: SessionRunner;
+  /** Consumes the session's send queue while the session is open. */
+  consumer: SessionSendConsumer;
   /** Monotonic start of the ownership, for metrics. */
   since: number;
 }
@@ -32,6 +36,11 @@ export interface SessionHostOptions {
   limiter: ConnectLimiter;
   metrics: WafleetMetrics;
   socket: SessionRunnerOptions['socket'];
+  /** One `blocking`-role connection shared by every send consumer of this worker. */
+  queueConnection: RedisClient;
+  /** Default per-session send rate (sessions may override it in their settings). */
+  defaultRateLimit?: SendRateLimit;
+  ackTimeoutMs?: number;
   policy?: SessionRunnerOptions['policy'];
   /** Hook for the send pipeline: called when a session opens or stops being open, and when it goes away. */
   onSessionOpen?: (hosted: HostedSession) => void;
@@ -114,9 +123,17 @@ export class SessionHost {
       }
       const fence = result.fence;
       const runner = this.createRunner(sessionId, fence);
-      const hosted: HostedSession = { sessionId, fence, runner, since: performance.now() };
+      const consumer = this.createConsumer(sessionId, fence, runner, record.settings);
+      const hosted: HostedSession = {
+        sessionId,
+        fence,
+        runner,
+        consumer,
+        since: performance.now(),
+      };
       this.sessions.set(sessionId, hosted);
       log.info({ fence }, 'owning session');
+      await consumer.start();
       await this.o.limiter.run(async () => {
         if (this.sessions.get(sessionId) !== hosted) return;
         await runner.start();
@@ -126,6 +143,55 @@ export class SessionHost {
     } finally {
       this.acquiring.delete(sessionId);
     }
+  }
+
+  private createConsumer(
+    sessionId: string,
+    fence: number,
+    runner: SessionRunner,
+    settings: Record<string, unknown>,
+  ): SessionSendConsumer {
+    return new SessionSendConsumer({
+      sessionId,
+      keys: this.o.keys,
+      connection: this.o.queueConnection,
+      lease: { workerId: this.o.workerId, fence },
+      transport: new BaileysSendTransport(runner),
+      rateLimit: rateLimitFrom(settings) ?? this.o.defaultRateLimit ?? SEND_RATE_PRESETS.unofficial,
+      ...(this.o.ackTimeoutMs ? { ackTimeoutMs: this.o.ackTimeoutMs } : {}),
+      fenceCheck: () => this.o.keeper.holds(sessionId),
+      logger: this.o.logger.child({ sessionId, part: 'send' }),
+      onEvent: (event) => {
+        if (event.type === 'message.sent') {
+          this.o.metrics.sendJobs.inc({ outcome: 'sent', reason: 'none' });
+          void publishSessionEvent(this.o.redis, this.o.keys, {
+            sessionId,
+            type: 'message.sent',
+            data: {
+              jobId: event.jobId,
+              messageId: event.messageId,
+              sentAt: event.sentAt,
+              attempts: event.attemptsMade,
+            },
+          }).catch(() => undefined);
+        } else if (event.type === 'message.failed') {
+          this.o.metrics.sendJobs.inc({ outcome: 'failed', reason: event.reason });
+          void publishSessionEvent(this.o.redis, this.o.keys, {
+            sessionId,
+            type: 'message.failed',
+            data: {
+              jobId: event.jobId,
+              messageId: event.messageId,
+              reason: event.reason,
+              error: event.error,
+              attempts: event.attemptsMade,
+            },
+          }).catch(() => undefined);
+        } else if (event.type === 'consumer.fenced_out') {
+          this.o.metrics.fenceRejections.inc({ op: 'job' });
+        }
+      },
+    });
   }
 
   private createRunner(sessionId: string, fence: number): SessionRunner {
@@ -264,7 +330,10 @@ export class SessionHost {
     this.sessions.delete(sessionId);
     this.o.keeper.forget(sessionId);
     this.o.onSessionClosed?.(sessionId);
-    await hosted.runner.stop(reason).catch(() => undefined);
+    await Promise.all([
+      hosted.consumer.close().catch(() => undefined),
+      hosted.runner.stop(reason).catch(() => undefined),
+    ]);
   }
 
   /** Graceful: close the socket (no logout), flush creds, then release the lease for the next owner. */
@@ -294,4 +363,33 @@ export class SessionHost {
     this.retryTimers.clear();
     await Promise.all(this.ids().map((id) => this.release(id, reason)));
   }
+}
+
+/** A session's own send rate from its settings (`rateLimit: { max, durationMs, randomGapMs? }`), if valid. */
+export function rateLimitFrom(settings: Record<string, unknown>): SendRateLimit | undefined {
+  const r = settings.rateLimit as
+    | { max?: unknown; durationMs?: unknown; randomGapMs?: { min?: unknown; max?: unknown } }
+    | undefined;
+  if (
+    !r ||
+    typeof r.max !== 'number' ||
+    typeof r.durationMs !== 'number' ||
+    r.max <= 0 ||
+    r.durationMs <= 0
+  )
+    return undefined;
+  const gap = r.randomGapMs;
+  const randomGapMs =
+    gap &&
+    typeof gap.min === 'number' &&
+    typeof gap.max === 'number' &&
+    gap.min >= 0 &&
+    gap.max >= gap.min
+      ? { min: gap.min, max: gap.max }
+      : undefined;
+  return {
+    max: Math.floor(r.max),
+    durationMs: Math.floor(r.durationMs),
+    ...(randomGapMs ? { randomGapMs } : {}),
+  };
 }

@@ -243,6 +243,7 @@ export class LeaseKeeper {
       () => {
         this.deadlineTimer = undefined;
         this.deadlineAt = Infinity;
+        this.fenceOverdue();
       },
       Math.max(1, Math.ceil(next - monotonicNow())),
     );

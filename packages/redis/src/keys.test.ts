@@ -38,6 +38,12 @@ describe('key schema', () => {
     expect(() => createKeys('bad prefix')).toThrow(/invalid key prefix/);
   });
 
+  it('keeps the leader lease and its fence in one Cluster slot', () => {
+    const tag = (k: string) => /\{([^}]*)\}/.exec(k)?.[1];
+    expect(tag(keys.leader())).toBe('coordinator');
+    expect(tag(keys.leaderFence())).toBe('coordinator');
+  });
+
   it('uses the prefix everywhere', () => {
     const k = createKeys('t123');
     expect(k.sessions()).toBe('t123:sessions');

@@ -54,9 +54,9 @@ export function createKeys(prefix = 'wf') {
     workerChannel: (workerId: string) => `${prefix}:worker:${assertWorkerId(workerId)}:notify`,
     /** Hash: session id → worker id. */
     assignments: () => `${prefix}:assignments`,
-    /** The coordinator's leader lease and its fence counter. */
-    leader: () => `${prefix}:coordinator:leader`,
-    leaderFence: () => `${prefix}:coordinator:fence`,
+    /** The coordinator's leader lease and its fence counter (one hash tag: one script touches both). */
+    leader: () => `${prefix}:{coordinator}:leader`,
+    leaderFence: () => `${prefix}:{coordinator}:fence`,
     /** Capped stream of session events. */
     events: () => `${prefix}:events`,
     /** Prefix for BullMQ queues that are not per session (webhooks, alerts). */

@@ -233,7 +233,7 @@ export class SessionRunner extends EventEmitter<SessionEvents> {
   async sendMessage(
     jid: string,
     content: AnyMessageContent,
-    options: { messageId?: string } = {},
+    options: { messageId?: string; quoted?: WAMessage } = {},
   ): Promise<{ messageId: string; sentAt: number }> {
     const sock = this.sock;
     if (!sock || this.current !== 'open') {

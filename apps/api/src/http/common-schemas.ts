@@ -19,4 +19,4 @@ export function errorResponses(...codes: number[]): Record<number, typeof errorB
 }
 
 /** The API key security requirement of authenticated routes. */
-export const KEY_SECURITY = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
+export const KEY_SECURITY: Record<string, string[]>[] = [{ bearerAuth: [] }, { apiKeyHeader: [] }];

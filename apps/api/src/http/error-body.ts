@@ -1,4 +1,5 @@
-import { newId, WafleetError, type ErrorDetails, type Logger } from '@wafleet/core';
+import type { FastifyBaseLogger } from 'fastify';
+import { newId, WafleetError, type ErrorDetails } from '@wafleet/core';
 import { z } from 'zod';
 import { apiErrors } from '../errors.js';
 
@@ -34,7 +35,7 @@ const REDIS_DOWN =
  */
 export function toErrorResponse(
   err: unknown,
-  log: Logger,
+  log: FastifyBaseLogger,
   context: { bodyLimit: number },
 ): { status: number; body: ErrorBody } {
   if (err instanceof WafleetError) {

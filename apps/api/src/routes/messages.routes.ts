@@ -46,11 +46,9 @@ const sendHeaders = z.looseObject({
 
 const messageParams = z.strictObject({
   id: sessionIdSchema,
-  messageId: z
-    .string()
-    .regex(MESSAGE_ID_PATTERN, {
-      error: 'must be a message id (3EB0 + 18 uppercase hex characters)',
-    }),
+  messageId: z.string().regex(MESSAGE_ID_PATTERN, {
+    error: 'must be a message id (3EB0 + 18 uppercase hex characters)',
+  }),
 });
 
 const jobParams = z.strictObject({

@@ -3,7 +3,12 @@ import { z } from 'zod';
 import { apiErrors } from '../errors.js';
 import { errorResponses, sessionIdSchema } from '../http/common-schemas.js';
 import { SseStream } from '../http/sse-stream.js';
-import { newNonce, renderScanErrorPage, renderScanPage, scanPageHeaders } from '../scan/scan-page.js';
+import {
+  newNonce,
+  renderScanErrorPage,
+  renderScanPage,
+  scanPageHeaders,
+} from '../scan/scan-page.js';
 import type { ApiDeps } from './api-deps.js';
 import { streamLogin } from './sessions.routes.js';
 
@@ -13,7 +18,10 @@ const scanQuery = z.looseObject({ token: z.string().max(200).optional() });
 
 function sendErrorPage(reply: FastifyReply, status: number, title: string, message: string) {
   const nonce = newNonce();
-  return reply.code(status).headers(scanPageHeaders(nonce)).send(renderScanErrorPage({ title, message, nonce }));
+  return reply
+    .code(status)
+    .headers(scanPageHeaders(nonce))
+    .send(renderScanErrorPage({ title, message, nonce }));
 }
 
 /**
@@ -30,7 +38,8 @@ export function registerScanRoutes(app: FastifyInstance, deps: ApiDeps): void {
     {
       config: { auth: 'scan-token' },
       schema: {
-        summary: 'HTML page with the live QR code (authorised by ?token= from POST /v1/sessions/:id/scan-token)',
+        summary:
+          'HTML page with the live QR code (authorised by ?token= from POST /v1/sessions/:id/scan-token)',
         ...docs,
         response: { 200: z.string().describe('text/html') },
       },
@@ -41,24 +50,38 @@ export function registerScanRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const check = deps.scanTokens.verify(sessionId, token);
       if (!check.ok) {
         return check.reason === 'expired'
-          ? sendErrorPage(reply, 401, 'This link has expired', 'Scan links work for a few minutes only. Ask for a new link.')
-          : sendErrorPage(reply, 401, 'This link is not valid', 'The link is incomplete or was not issued for this session. Ask for a new link.');
+          ? sendErrorPage(
+              reply,
+              401,
+              'This link has expired',
+              'Scan links work for a few minutes only. Ask for a new link.',
+            )
+          : sendErrorPage(
+              reply,
+              401,
+              'This link is not valid',
+              'The link is incomplete or was not issued for this session. Ask for a new link.',
+            );
       }
       const record = await deps.records.get(sessionId);
-      if (!record) return sendErrorPage(reply, 404, 'No such session', 'This session does not exist (any more).');
-      const nonce = newNonce();
-      return reply
-        .headers(scanPageHeaders(nonce))
-        .send(
-          renderScanPage({
-            sessionId,
-            sessionName: record.name,
-            token: token ?? '',
-            expiresAt: check.expiresAt,
-            demo: deps.demo !== undefined,
-            nonce,
-          }),
+      if (!record)
+        return sendErrorPage(
+          reply,
+          404,
+          'No such session',
+          'This session does not exist (any more).',
         );
+      const nonce = newNonce();
+      return reply.headers(scanPageHeaders(nonce)).send(
+        renderScanPage({
+          sessionId,
+          sessionName: record.name,
+          token: token ?? '',
+          expiresAt: check.expiresAt,
+          demo: deps.demo !== undefined,
+          nonce,
+        }),
+      );
     },
   );
 

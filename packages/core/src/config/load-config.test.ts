@@ -51,7 +51,11 @@ describe('loadConfig', () => {
 
   it('lists missing secrets by name and has no defaults for them', () => {
     const problems = problemsOf(() => loadConfig(apiConfigSchema, {}));
-    expect(problems.map((p) => p.variable).sort()).toEqual(['API_ADMIN_KEY', 'ENCRYPTION_KEYS', 'REDIS_URL']);
+    expect(problems.map((p) => p.variable).sort()).toEqual([
+      'API_ADMIN_KEY',
+      'ENCRYPTION_KEYS',
+      'REDIS_URL',
+    ]);
   });
 
   it('never puts a secret value into the error message', () => {
@@ -91,10 +95,22 @@ describe('loadConfig', () => {
 describe('worker config guards', () => {
   it('refuses to trust a wa-sim root in production', () => {
     const root = Buffer.alloc(32, 3).toString('base64');
-    expect(loadConfig(workerConfigSchema, { ...valid, WA_SIM_ROOT_PUBLIC_KEY: root }).WA_SIM_ROOT_PUBLIC_KEY).toBe(root);
+    expect(
+      loadConfig(workerConfigSchema, { ...valid, WA_SIM_ROOT_PUBLIC_KEY: root })
+        .WA_SIM_ROOT_PUBLIC_KEY,
+    ).toBe(root);
     const problems = problemsOf(() =>
-      loadConfig(workerConfigSchema, { ...valid, NODE_ENV: 'production', WA_SIM_ROOT_PUBLIC_KEY: root }),
+      loadConfig(workerConfigSchema, {
+        ...valid,
+        NODE_ENV: 'production',
+        WA_SIM_ROOT_PUBLIC_KEY: root,
+      }),
     );
-    expect(problems).toEqual([{ variable: 'WA_SIM_ROOT_PUBLIC_KEY', message: expect.stringMatching(/production/) as string }]);
+    expect(problems).toEqual([
+      {
+        variable: 'WA_SIM_ROOT_PUBLIC_KEY',
+        message: expect.stringMatching(/production/) as string,
+      },
+    ]);
   });
 });

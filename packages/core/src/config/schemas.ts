@@ -5,87 +5,111 @@ import { baseFields, encryptionKeysField, positiveIntField } from './fields.js';
 const HOST_OR_CIDR = /^([A-Za-z0-9.-]+|[0-9A-Fa-f:.]+(\/\d{1,3})?)$/;
 
 /** Environment of `apps/api`. */
-export const apiConfigSchema = z.object({
-  ...baseFields(8080),
-  ENCRYPTION_KEYS: encryptionKeysField,
-  API_ADMIN_KEY: envVar(
-    z
-      .string({ error: 'is required: the bootstrap admin API key, e.g. $(openssl rand -base64 32)' })
-      .min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)'),
-    {
+export const apiConfigSchema = z
+  .object({
+    ...baseFields(8080),
+    ENCRYPTION_KEYS: encryptionKeysField,
+    API_ADMIN_KEY: envVar(
+      z
+        .string({
+          error: 'is required: the bootstrap admin API key, e.g. $(openssl rand -base64 32)',
+        })
+        .min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)'),
+      {
+        description:
+          'Bootstrap API key with the `admin` scope (send it as `Authorization: Bearer <key>`); use it to create scoped keys at `POST /v1/api-keys`. Rotate by changing it.',
+        secret: true,
+      },
+    ),
+    SCAN_TOKEN_SECRET: envVar(z.string().min(32, 'must be at least 32 characters').optional(), {
       description:
-        'Bootstrap API key with the `admin` scope (send it as `Authorization: Bearer <key>`); use it to create scoped keys at `POST /v1/api-keys`. Rotate by changing it.',
+        'HMAC key of scan-page links. Default: derived from API_ADMIN_KEY (rotating that key then invalidates open links).',
       secret: true,
-    },
-  ),
-  SCAN_TOKEN_SECRET: envVar(z.string().min(32, 'must be at least 32 characters').optional(), {
-    description:
-      'HMAC key of scan-page links. Default: derived from API_ADMIN_KEY (rotating that key then invalidates open links).',
-    secret: true,
-  }),
-  SCAN_TOKEN_TTL_SECONDS: envVar(positiveIntField(600, 'seconds'), {
-    description: 'Lifetime of a scan-page link issued by `POST /v1/sessions/:id/scan-token`.',
-  }),
-  API_RATE_LIMIT_PER_MIN: envVar(positiveIntField(600, 'requests per minute'), {
-    description: 'Requests per API key per minute (fixed window in Redis); over it: 429.',
-  }),
-  API_BODY_LIMIT_BYTES: envVar(positiveIntField(1_048_576, 'bytes'), {
-    description:
-      'Largest request body; bigger ones get 413. Send large media by `url` rather than raising it.',
-  }),
-  PUBLIC_BASE_URL: envVar(
-    z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'must be an http(s) URL').optional(),
-    {
+    }),
+    SCAN_TOKEN_TTL_SECONDS: envVar(positiveIntField(600, 'seconds'), {
+      description: 'Lifetime of a scan-page link issued by `POST /v1/sessions/:id/scan-token`.',
+    }),
+    API_RATE_LIMIT_PER_MIN: envVar(positiveIntField(600, 'requests per minute'), {
+      description: 'Requests per API key per minute (fixed window in Redis); over it: 429.',
+    }),
+    API_BODY_LIMIT_BYTES: envVar(positiveIntField(1_048_576, 'bytes'), {
       description:
-        'How users reach the api (for scan links in responses), e.g. https://wafleet.example.com. Default: http://<HTTP_HOST>:<HTTP_PORT>.',
-    },
-  ),
-  WEBHOOK_ALLOWLIST: envVar(
-    z
-      .string()
-      .default('')
-      .refine(
-        (v) =>
-          v
-            .split(',')
-            .map((e) => e.trim())
-            .every((e) => e === '' || HOST_OR_CIDR.test(e)),
-        'must be a comma list of host names, IP addresses or CIDR ranges',
-      ),
-    {
-      description:
-        'Webhook targets allowed although private, loopback or link-local (denied by default): host names, IPs or CIDRs, comma separated, e.g. `127.0.0.1,10.0.0.0/8`.',
-    },
-  ),
-  WEBHOOK_MAX_ATTEMPTS: envVar(positiveIntField(8, 'attempts'), {
-    description: 'Tries per webhook delivery before it goes to the dead-letter set.',
-  }),
-  WEBHOOK_BACKOFF_MS: envVar(positiveIntField(1000, 'milliseconds'), {
-    description: 'First webhook retry delay; doubles with every attempt.',
-  }),
-  WEBHOOK_TIMEOUT_MS: envVar(positiveIntField(10_000, 'milliseconds'), {
-    description: 'A webhook receiver must answer within this.',
-  }),
-  WA_SIM_CONTROL_URL: envVar(
-    z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL').optional(),
-    {
-      description:
-        'Demo mode: the wa-sim control API; the scan page then offers "scan with the simulated phone" (refused with NODE_ENV=production).',
-    },
-  ),
-}).superRefine((cfg, ctx) => {
-  if (cfg.NODE_ENV === 'production' && cfg.WA_SIM_CONTROL_URL) {
-    ctx.addIssue({ code: 'custom', path: ['WA_SIM_CONTROL_URL'], message: 'must not be set with NODE_ENV=production: wa-sim is for dev and tests only' });
-  }
-});
+        'Largest request body; bigger ones get 413. Send large media by `url` rather than raising it.',
+    }),
+    PUBLIC_BASE_URL: envVar(
+      z
+        .string()
+        .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'must be an http(s) URL')
+        .optional(),
+      {
+        description:
+          'How users reach the api (for scan links in responses), e.g. https://wafleet.example.com. Default: http://<HTTP_HOST>:<HTTP_PORT>.',
+      },
+    ),
+    WEBHOOK_ALLOWLIST: envVar(
+      z
+        .string()
+        .default('')
+        .refine(
+          (v) =>
+            v
+              .split(',')
+              .map((e) => e.trim())
+              .every((e) => e === '' || HOST_OR_CIDR.test(e)),
+          'must be a comma list of host names, IP addresses or CIDR ranges',
+        ),
+      {
+        description:
+          'Webhook targets allowed although private, loopback or link-local (denied by default): host names, IPs or CIDRs, comma separated, e.g. `127.0.0.1,10.0.0.0/8`.',
+      },
+    ),
+    WEBHOOK_MAX_ATTEMPTS: envVar(positiveIntField(8, 'attempts'), {
+      description: 'Tries per webhook delivery before it goes to the dead-letter set.',
+    }),
+    WEBHOOK_BACKOFF_MS: envVar(positiveIntField(1000, 'milliseconds'), {
+      description: 'First webhook retry delay; doubles with every attempt.',
+    }),
+    WEBHOOK_TIMEOUT_MS: envVar(positiveIntField(10_000, 'milliseconds'), {
+      description: 'A webhook receiver must answer within this.',
+    }),
+    WA_SIM_CONTROL_URL: envVar(
+      z
+        .string()
+        .regex(/^https?:\/\/\S+$/, 'must be an http(s) URL')
+        .optional(),
+      {
+        description:
+          'Demo mode: the wa-sim control API; the scan page then offers "scan with the simulated phone" (refused with NODE_ENV=production).',
+      },
+    ),
+  })
+  .superRefine((cfg, ctx) => {
+    if (cfg.NODE_ENV === 'production' && cfg.WA_SIM_CONTROL_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WA_SIM_CONTROL_URL'],
+        message: 'must not be set with NODE_ENV=production: wa-sim is for dev and tests only',
+      });
+    }
+  });
 
-const ms = (fallback: number, description: string) => envVar(positiveIntField(fallback, 'milliseconds'), { description });
+const ms = (fallback: number, description: string) =>
+  envVar(positiveIntField(fallback, 'milliseconds'), { description });
 
 /** Cluster timing shared by coordinator and worker; they must agree. */
 const clusterTiming = {
-  LEASE_TTL_MS: ms(10_000, 'Session lease TTL. A worker that silently vanishes keeps its sessions this long; renewals happen every third of it.'),
-  HEARTBEAT_INTERVAL_MS: ms(1000, 'How often workers heartbeat. A worker is dead after HEARTBEAT_DEAD_AFTER_MS without one.'),
-  HEARTBEAT_DEAD_AFTER_MS: ms(3000, 'Heartbeat age after which a worker counts as dead (its sessions are reassigned; fast path when its connections are gone too).'),
+  LEASE_TTL_MS: ms(
+    10_000,
+    'Session lease TTL. A worker that silently vanishes keeps its sessions this long; renewals happen every third of it.',
+  ),
+  HEARTBEAT_INTERVAL_MS: ms(
+    1000,
+    'How often workers heartbeat. A worker is dead after HEARTBEAT_DEAD_AFTER_MS without one.',
+  ),
+  HEARTBEAT_DEAD_AFTER_MS: ms(
+    3000,
+    'Heartbeat age after which a worker counts as dead (its sessions are reassigned; fast path when its connections are gone too).',
+  ),
 };
 
 /** Environment of `apps/coordinator`. */
@@ -93,42 +117,73 @@ export const coordinatorConfigSchema = z.object({
   ...baseFields(9090),
   ...clusterTiming,
   LEADER_TTL_MS: ms(5000, 'Coordinator leader lease TTL; a standby takes over within it.'),
-  COORDINATOR_TICK_MS: ms(500, 'How often the leader re-plans assignments (it also reacts to events at once).'),
+  COORDINATOR_TICK_MS: ms(
+    500,
+    'How often the leader re-plans assignments (it also reacts to events at once).',
+  ),
   REBALANCE_MAX_MOVES: envVar(positiveIntField(10, 'sessions per tick'), {
     description: 'Most sessions moved between live workers per tick when rebalancing.',
   }),
 });
 
 /** Environment of `apps/worker`. */
-export const workerConfigSchema = z.object({
-  ...baseFields(9091),
-  ENCRYPTION_KEYS: encryptionKeysField,
-  ...clusterTiming,
-  WORKER_CAPACITY: envVar(positiveIntField(500, 'sessions'), {
-    description: 'Most sessions this worker will own at once.',
-  }),
-  MAX_CONCURRENT_CONNECTS: envVar(positiveIntField(8, 'sockets'), {
-    description: 'Connect storm control: most sockets connecting at once (with jitter) after a failover.',
-  }),
-  RECONCILE_INTERVAL_MS: ms(2000, 'Full reconcile of assignments (notifications make it immediate; this bounds a lost one).'),
-  WA_WEBSOCKET_URL: envVar(z.string().regex(/^wss?:\/\/\S+$/, 'must be a ws:// or wss:// URL').optional(), {
-    description: 'WhatsApp Web endpoint. Unset: WhatsApp itself. Point it at wa-sim in dev/test.',
-  }),
-  WA_SIM_ROOT_PUBLIC_KEY: envVar(
-    z
-      .string()
-      .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be the base64 of a 32-byte key (printed by wa-sim)')
-      .optional(),
-    {
+export const workerConfigSchema = z
+  .object({
+    ...baseFields(9091),
+    ENCRYPTION_KEYS: encryptionKeysField,
+    ...clusterTiming,
+    WORKER_CAPACITY: envVar(positiveIntField(500, 'sessions'), {
+      description: 'Most sessions this worker will own at once.',
+    }),
+    MAX_CONCURRENT_CONNECTS: envVar(positiveIntField(8, 'sockets'), {
       description:
-        'Trust this wa-sim root key instead of WhatsApp\'s (dev/test only; refused with NODE_ENV=production).',
-    },
-  ),
-}).superRefine((cfg, ctx) => {
-  if (cfg.NODE_ENV === 'production' && cfg.WA_SIM_ROOT_PUBLIC_KEY) {
-    ctx.addIssue({ code: 'custom', path: ['WA_SIM_ROOT_PUBLIC_KEY'], message: 'must not be set with NODE_ENV=production: wa-sim is for dev and tests only' });
-  }
-});
+        'Connect storm control: most sockets connecting at once (with jitter) after a failover.',
+    }),
+    SEND_ACK_TIMEOUT_MS: ms(
+      20_000,
+      'A send whose server ack does not arrive within this is retried with the same message id.',
+    ),
+    SEND_RATE_MAX_PER_SECOND: envVar(positiveIntField(1, 'messages per second').optional(), {
+      description:
+        "Default send rate per session (unofficial numbers: 1/s, like a person typing). A session's own settings.rateLimit overrides it.",
+    }),
+    RECONCILE_INTERVAL_MS: ms(
+      2000,
+      'Full reconcile of assignments (notifications make it immediate; this bounds a lost one).',
+    ),
+    WA_WEBSOCKET_URL: envVar(
+      z
+        .string()
+        .regex(/^wss?:\/\/\S+$/, 'must be a ws:// or wss:// URL')
+        .optional(),
+      {
+        description:
+          'WhatsApp Web endpoint. Unset: WhatsApp itself. Point it at wa-sim in dev/test.',
+      },
+    ),
+    WA_SIM_ROOT_PUBLIC_KEY: envVar(
+      z
+        .string()
+        .refine(
+          (v) => Buffer.from(v, 'base64').length === 32,
+          'must be the base64 of a 32-byte key (printed by wa-sim)',
+        )
+        .optional(),
+      {
+        description:
+          "Trust this wa-sim root key instead of WhatsApp's (dev/test only; refused with NODE_ENV=production).",
+      },
+    ),
+  })
+  .superRefine((cfg, ctx) => {
+    if (cfg.NODE_ENV === 'production' && cfg.WA_SIM_ROOT_PUBLIC_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WA_SIM_ROOT_PUBLIC_KEY'],
+        message: 'must not be set with NODE_ENV=production: wa-sim is for dev and tests only',
+      });
+    }
+  });
 
 export type ApiConfig = z.output<typeof apiConfigSchema>;
 export type CoordinatorConfig = z.output<typeof coordinatorConfigSchema>;
