@@ -1,6 +1,11 @@
 import type { Socket } from 'node:net';
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+} from 'fastify';
 import { Cluster } from 'ioredis';
 import { createRedisAuthStateStore } from '@wafleet/auth-store';
 import { WafleetClient } from '@wafleet/client';
@@ -83,7 +88,7 @@ export async function buildApi(o: BuildApiOptions): Promise<FastifyInstance> {
   const apiKeys = new ApiKeyStore(redis, keys, config.API_ADMIN_KEY);
   const limiter = new RequestRateLimiter(redis, keys, config.API_RATE_LIMIT_PER_MIN);
   const client = new WafleetClient({ redis, prefix: keys.prefix, logger });
-  const policy = new UrlPolicy(config.WEBHOOK_ALLOWLIST);
+  const policy = new UrlPolicy(config.WEBHOOK_ALLOWLIST ?? '');
   const box = new SecretBox(config.ENCRYPTION_KEYS);
   const streams = new SseStreams();
   const demo = config.WA_SIM_CONTROL_URL
@@ -100,7 +105,7 @@ export async function buildApi(o: BuildApiOptions): Promise<FastifyInstance> {
 
   let dispatcher: WebhookDispatcher | undefined;
   let delivery: WebhookDelivery | undefined;
-  await tail.start();
+  tail.start();
   if (o.webhooks !== false) {
     dispatcher = new WebhookDispatcher({
       redis,
@@ -123,14 +128,15 @@ export async function buildApi(o: BuildApiOptions): Promise<FastifyInstance> {
       timeoutMs: config.WEBHOOK_TIMEOUT_MS,
       metrics,
     });
-    await dispatcher.start();
+    dispatcher.start();
     const running = dispatcher;
     readiness.push({ name: 'webhooks', check: () => ({ ok: running.running }) });
   }
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // One compact line per request from onResponse instead (no query strings: scan tokens).
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.API_BODY_LIMIT_BYTES,
     // Never trust a caller's request id (it would end up in our logs verbatim).
     requestIdHeader: false,
@@ -257,8 +263,9 @@ export async function buildApi(o: BuildApiOptions): Promise<FastifyInstance> {
   registerScanRoutes(app, deps);
 
   // Open event streams never go idle: end them first, or close() would wait for them.
-  app.addHook('preClose', async () => {
+  app.addHook('preClose', (done) => {
     streams.closeAll();
+    done();
   });
   app.addHook('onClose', async () => {
     await dispatcher?.stop();

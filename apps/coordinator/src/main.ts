@@ -13,8 +13,8 @@ await runApp({
   start: (ctx) => {
     const { config, logger, keys, redis } = ctx;
     const metrics = createWafleetMetrics(ctx.registry);
-    let node: CoordinatorNode | undefined;
-    let leaderKnown = false;
+    // The election's callbacks need the node, which needs the election.
+    const ref: { node?: CoordinatorNode } = {};
     const election = new LeaderElection({
       redis,
       keys,
@@ -22,17 +22,16 @@ await runApp({
       ttlMs: config.LEADER_TTL_MS,
       logger,
       onElected: (fence) => {
-        leaderKnown = true;
         metrics.coordinatorLeader.set(1);
         logger.info({ fence }, 'elected leader');
-        node?.kick();
+        ref.node?.kick();
       },
       onDemoted: (reason) => {
         metrics.coordinatorLeader.set(0);
         logger.warn({ reason }, 'no longer leader');
       },
     });
-    node = new CoordinatorNode({
+    const node = new CoordinatorNode({
       logger,
       redis,
       keys,
@@ -46,11 +45,11 @@ await runApp({
       deadAfterMs: config.HEARTBEAT_DEAD_AFTER_MS,
       maxMovesPerTick: config.REBALANCE_MAX_MOVES,
     });
+    ref.node = node;
     ctx.addReadiness({
       name: 'leadership',
       check: async () => {
         const holder = await redis.get(keys.leader());
-        leaderKnown = leaderKnown || holder !== null;
         return {
           ok: holder !== null,
           detail: election.isLeader ? 'leader' : holder ? 'standby' : 'no leader yet',
@@ -58,7 +57,7 @@ await runApp({
       },
     });
     ctx.onShutdown('coordinator', async () => {
-      await node?.stop();
+      await node.stop();
       await election.stop();
     });
     election.start();

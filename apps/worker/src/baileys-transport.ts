@@ -25,8 +25,12 @@ export class BaileysSendTransport implements SendTransport {
     private readonly limits = DEFAULT_SEND_LIMITS,
   ) {}
 
+  /**
+   * True while the session can send, and also once it is logged out: then the consumer takes the
+   * jobs and `send` fails each at once with `session_logged_out` instead of letting them wait forever.
+   */
   isOpen(): boolean {
-    return this.runner.state === 'open';
+    return this.runner.state === 'open' || this.runner.state === 'logged_out';
   }
 
   onOpenChange(listener: (open: boolean) => void): () => void {
@@ -43,6 +47,9 @@ export class BaileysSendTransport implements SendTransport {
   }
 
   async send(job: SendJob, context: SendContext): Promise<SendResult> {
+    if (this.runner.state === 'logged_out') {
+      throw new SendError('session_logged_out', 'the session is logged out: link the device again');
+    }
     if (!this.isOpen()) throw new SendError('socket_closed', 'the session is not open');
     if (job.to.endsWith('@s.whatsapp.net')) await this.assertOnWhatsApp(job.to);
     const content = await this.toBaileys(job);

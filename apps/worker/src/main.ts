@@ -42,13 +42,14 @@ await runApp({
       keys,
       deadAfterMs: config.HEARTBEAT_DEAD_AFTER_MS,
     });
-    let host: SessionHost | undefined;
+    // The keeper's onLost needs the host, which needs the keeper.
+    const ref: { host?: SessionHost } = {};
     const keeper = new LeaseKeeper({
       lease,
       workerId,
       ttlMs: config.LEASE_TTL_MS,
       logger,
-      onLost: (sessionId, reason) => host?.lost(sessionId, reason),
+      onLost: (sessionId, reason) => ref.host?.lost(sessionId, reason),
       onRenewFailure: () => metrics.leaseRenewFailures.inc(),
     });
     const authStore = createRedisAuthStateStore({
@@ -57,7 +58,7 @@ await runApp({
       keyring: config.ENCRYPTION_KEYS,
       observe: (op, seconds, ok) => metrics.authStoreOps.observe({ op, ok: String(ok) }, seconds),
     });
-    host = new SessionHost({
+    const host = new SessionHost({
       workerId,
       logger,
       redis,
@@ -74,6 +75,7 @@ await runApp({
         ? { defaultRateLimit: { max: config.SEND_RATE_MAX_PER_SECOND, durationMs: 1000 } }
         : {}),
     });
+    ref.host = host;
     const node = new WorkerNode({
       workerId,
       capacity: config.WORKER_CAPACITY,

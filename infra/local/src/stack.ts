@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Single-machine runner: a local Redis (unless REDIS_URL is set) plus api, coordinator and worker.
 // Ctrl-C / SIGTERM stops everything it started, Redis included.
+// `--demo` (or WAFLEET_DEMO=1): also a wa-sim (local WhatsApp Web server with simulated phones),
+// the worker pointed at it, and a demo session with a ready-to-open scan link: no phone needed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -33,8 +35,16 @@ function localSecrets(): Record<string, string> {
       if (m?.[1] && m[2] !== undefined) values[m[1]] = m[2];
     }
   }
+  const missing = !values.ENCRYPTION_KEYS || !values.API_ADMIN_KEY;
   if (!values.ENCRYPTION_KEYS) {
     values.ENCRYPTION_KEYS = `local1:${randomBytes(32).toString('base64')}`;
+    say(`generated a local encryption key in ${file}`);
+  }
+  if (!values.API_ADMIN_KEY) {
+    values.API_ADMIN_KEY = randomBytes(32).toString('base64url');
+    say(`generated the api's bootstrap admin key (API_ADMIN_KEY) in ${file}`);
+  }
+  if (missing) {
     mkdirSync(stateDir, { recursive: true });
     writeFileSync(
       file,
@@ -46,7 +56,6 @@ function localSecrets(): Record<string, string> {
       { mode: 0o600 },
     );
     chmodSync(file, 0o600);
-    say(`generated a local encryption key in ${file}`);
   }
   return values;
 }
@@ -80,6 +89,8 @@ function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((r) => child.once('exit', () => r()));
 }
+
+const demo = process.argv.includes('--demo') || process.env.WAFLEET_DEMO === '1';
 
 async function main(): Promise<void> {
   const children: { name: string; child: ChildProcess }[] = [];
@@ -125,12 +136,43 @@ async function main(): Promise<void> {
   const secrets = localSecrets();
   const host = process.env.HTTP_HOST ?? '127.0.0.1';
   const urls: string[] = [];
+  const appEnv: Record<AppName, Record<string, string>> = { api: {}, coordinator: {}, worker: {} };
+  let sim: SimInfo | undefined;
+  if (demo) {
+    if (process.env.NODE_ENV === 'production') {
+      say('--demo runs a simulated WhatsApp server and is refused with NODE_ENV=production');
+      await stopAll('demo refused', 1);
+      return;
+    }
+    try {
+      sim = await startSim(
+        children,
+        () => stopping !== undefined,
+        () => void stopAll('wa-sim exited', 1),
+      );
+    } catch (err) {
+      say(`wa-sim did not start: ${(err as Error).message}`);
+      await stopAll('wa-sim failed to start', 1);
+      return;
+    }
+    say(`demo: wa-sim (simulated WhatsApp) at ${sim.ws_url}, control API at ${sim.control_url}`);
+    const caFile = join(stateDir, 'wa-sim-media-ca.pem');
+    if (sim.media_ca_pem) writeFileSync(caFile, sim.media_ca_pem);
+    appEnv.worker = {
+      WA_WEBSOCKET_URL: sim.ws_url,
+      WA_SIM_ROOT_PUBLIC_KEY: sim.root_public_key,
+      // Media uploads go to the sim's HTTPS host, whose self-signed CA the worker must trust.
+      ...(sim.media_ca_pem ? { NODE_EXTRA_CA_CERTS: caFile } : {}),
+    };
+    appEnv.api = { WA_SIM_CONTROL_URL: sim.control_url };
+  }
   for (const app of apps) {
     const port = Number(process.env[app.portVar] ?? app.defaultPort);
     const child = spawn(process.execPath, [join(root, 'apps', app.name, 'dist', 'main.js')], {
       env: {
         ...secrets,
         ...process.env,
+        ...appEnv[app.name],
         REDIS_URL: redisUrl,
         HTTP_HOST: host,
         HTTP_PORT: String(port),
@@ -156,7 +198,130 @@ async function main(): Promise<void> {
   }
   say('wafleet is up:');
   for (const u of urls) say(`  ${u}`);
+  const adminKey = process.env.API_ADMIN_KEY ?? secrets.API_ADMIN_KEY ?? '';
+  say(
+    `API admin key (Authorization: Bearer …): ${adminKey}  (kept in ${join(stateDir, 'secrets.env')})`,
+  );
+  if (sim) {
+    const apiPort = Number(process.env.API_PORT ?? 8080);
+    try {
+      await demoSession(`http://${host}:${apiPort}`, adminKey, sim.control_url);
+    } catch (err) {
+      say(`demo: could not prepare the demo session: ${(err as Error).message}`);
+    }
+  }
   say('Press Ctrl-C to stop everything.');
+}
+
+/** What the wa-sim CLI prints on its ready line. */
+interface SimInfo {
+  ws_url: string;
+  control_url: string;
+  root_public_key: string;
+  media_ca_pem?: string;
+}
+
+/** Starts `packages/wa-sim/dist/cli.js` (state kept in .wafleet, so paired demo devices survive a restart). */
+async function startSim(
+  children: { name: string; child: ChildProcess }[],
+  stopping: () => boolean,
+  onExit: () => void,
+): Promise<SimInfo> {
+  const cli = join(root, 'packages', 'wa-sim', 'dist', 'cli.js');
+  if (!existsSync(cli))
+    throw new Error(`${cli} is missing: build first (bash infra/local/setup.sh)`);
+  mkdirSync(stateDir, { recursive: true });
+  const child = spawn(
+    process.execPath,
+    [cli, '--state-file', join(stateDir, 'wa-sim-state.json')],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  children.push({ name: 'wa-sim', child });
+  return new Promise<SimInfo>((resolve, reject) => {
+    let partial = '';
+    let ready = false;
+    const timer = setTimeout(() => reject(new Error('no ready line within 20 s')), 20_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      partial += chunk.toString('utf8');
+      const lines = partial.split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!ready && line.startsWith('{"ws_url"')) {
+          ready = true;
+          clearTimeout(timer);
+          resolve(JSON.parse(line) as SimInfo);
+        } else {
+          process.stdout.write(`${'wa-sim'.padEnd(11)} | ${line}\n`);
+        }
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) =>
+      process.stdout.write(`${'wa-sim'.padEnd(11)} | ${chunk.toString('utf8')}`),
+    );
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (!ready) reject(new Error(`exited with code ${code ?? 'none'}`));
+      else if (!stopping()) {
+        say('wa-sim exited unexpectedly');
+        onExit();
+      }
+    });
+  });
+}
+
+/**
+ * The no-phone demo: a session `demo` (created once), a scan link for it, and a simulated
+ * contact that reads what it gets, with the two curl commands that send to it and show receipts.
+ */
+async function demoSession(api: string, key: string, simControl: string): Promise<void> {
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${api}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  const existing = await call('GET', '/v1/sessions/demo');
+  if (existing.status === 404) {
+    const created = await call('POST', '/v1/sessions', { id: 'demo', name: 'Demo number' });
+    if (created.status !== 201)
+      throw new Error(`creating the demo session answered ${created.status}`);
+  }
+  const contact = await fetch(`${simControl}/contacts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Demo customer', autoReceipt: 'read' }),
+  });
+  const { number } = (await contact.json()) as { number: string };
+  say('');
+  say('Demo without a phone:');
+  if (existing.body.state === 'open') {
+    say(
+      `  1. The session "demo" is already linked (${String(existing.body.phone)}): nothing to scan.`,
+    );
+  } else {
+    const link = await call('POST', '/v1/sessions/demo/scan-token');
+    say('  1. Open this link and press "Scan with the simulated phone" (valid for 10 minutes):');
+    say(`     ${String(link.body.url)}`);
+  }
+  say(`  2. Send a message to the simulated customer +${number}:`);
+  say(
+    `     curl -s -H 'Authorization: Bearer ${key}' -H 'content-type: application/json' -d '{"to":"+${number}","content":{"type":"text","text":"Hello from wafleet"}}' ${api}/v1/sessions/demo/messages`,
+  );
+  say('  3. Watch its status go queued → sent → delivered/read (messageId from step 2):');
+  say(
+    `     curl -s -H 'Authorization: Bearer ${key}' ${api}/v1/sessions/demo/messages/<messageId>`,
+  );
+  say(
+    `  Events as they happen: curl -N -H 'Accept: text/event-stream' -H 'Authorization: Bearer ${key}' ${api}/v1/events`,
+  );
+  say('');
 }
 
 main().catch((err: unknown) => {

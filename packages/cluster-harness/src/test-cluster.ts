@@ -2,6 +2,8 @@
 import { createRedisAuthStateStore, type AuthStateStore } from '@wafleet/auth-store';
 import { loadConfig, workerConfigSchema } from '@wafleet/core';
 import { createKeys, SessionRecords, type Keys, type SessionRecord } from '@wafleet/redis';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import {
   spawnApp,
@@ -72,6 +74,9 @@ export class TestCluster {
     const redis = await startTestRedis({ persistence: options.persistence ?? 'none' });
     const sim = await startSimProcess();
     const prefix = uniquePrefix('c');
+    // Workers upload media to the sim's HTTPS host, whose self-signed CA they must trust.
+    const caFile = join(redis.dir, 'wa-sim-media-ca.pem');
+    if (sim.info.media_ca_pem) writeFileSync(caFile, sim.info.media_ca_pem);
     const env = {
       ...FAST_CLUSTER_ENV,
       ...options.env,
@@ -79,6 +84,7 @@ export class TestCluster {
       REDIS_KEY_PREFIX: prefix,
       ENCRYPTION_KEYS: TEST_KEYRING_ENV,
       ...sim.workerEnv,
+      ...(sim.info.media_ca_pem ? { NODE_EXTRA_CA_CERTS: caFile } : {}),
     };
     const cluster = new TestCluster(redis, sim, prefix, env);
     for (let i = 0; i < (options.coordinators ?? 1); i++) await cluster.addCoordinator();

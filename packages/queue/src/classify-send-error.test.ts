@@ -17,7 +17,7 @@ const EXPECTED_KIND: Record<SendFailureReason, SendFailureKind> = {
   session_logged_out: 'permanent',
   session_forbidden: 'permanent',
   media_too_large: 'permanent',
-  media_unreachable: 'transient',
+  media_unreachable: 'permanent',
   expired: 'permanent',
   socket_closed: 'transient',
   timeout: 'transient',

@@ -44,11 +44,11 @@ export function failureKind(reason: SendFailureReason): SendFailureKind {
     case 'session_logged_out':
     case 'session_forbidden':
     case 'media_too_large':
+    case 'media_unreachable': // the URL answered 4xx or does not resolve; a 5xx or a timeout is sent as `timeout`
     case 'expired':
     case 'reengagement_window': // Cloud API: outside the 24 h window only a template may go.
     case 'token_invalid': // a revoked Cloud API token needs an operator; retries only burn attempts
       return 'permanent';
-    case 'media_unreachable': // usually a blip (CDN, DNS); a dead link fails after its attempts
     case 'socket_closed':
     case 'timeout':
     case 'rate_limited':

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { Agent as HttpsAgent } from 'node:https';
 import {
   Browsers,
   makeWASocket,
@@ -38,7 +39,7 @@ export interface SessionSocketOptions {
   qrTimeoutMs?: number;
   browser?: [string, string, string];
   /** Agent for media uploads/downloads (wa-sim's media host uses its own CA). */
-  fetchAgent?: import('node:https').Agent;
+  fetchAgent?: HttpsAgent;
 }
 
 export interface SessionRunnerOptions {
@@ -444,7 +445,11 @@ export class SessionRunner extends EventEmitter<SessionEvents> {
         const status =
           typeof update.status === 'number' ? RECEIPT_BY_STATUS[update.status] : undefined;
         if (!status || !key.id || !key.fromMe) continue;
-        const error = status === 'error' ? update.messageStubParameters?.[0] : undefined;
+        const stub = (update.messageStubParameters as unknown[] | null | undefined)?.[0];
+        const error =
+          status === 'error' && stub !== undefined
+            ? JSON.stringify(stub).replace(/^"|"$/g, '')
+            : undefined;
         this.emit('receipt', {
           sessionId: this.sessionId,
           messageId: key.id,

@@ -23,6 +23,7 @@ const PAGE = 500;
 export class EventTail {
   private readonly listeners = new Set<(entry: SessionEventEntry) => void>();
   private lastId = '0-0';
+  private started = false;
   private stopped = false;
   private loopDone: Promise<void> | undefined;
 
@@ -38,15 +39,17 @@ export class EventTail {
     },
   ) {}
 
-  /** Starts following from the current end of the stream. */
-  async start(): Promise<void> {
-    this.lastId = await this.streamEnd();
-    this.loopDone = this.loop();
+  /**
+   * Starts following from the current end of the stream. Returns at once: while Redis is
+   * unreachable the reader keeps trying (and readiness says so) instead of failing the process.
+   */
+  start(): void {
+    this.loopDone ??= this.loop();
   }
 
   /** True while the blocking reader runs. */
   get running(): boolean {
-    return this.loopDone !== undefined && !this.stopped;
+    return this.started && !this.stopped;
   }
 
   /** The id of the newest entry now (`0-0` when the stream is empty): "from now on" as a cursor. */
@@ -119,6 +122,15 @@ export class EventTail {
   }
 
   private async loop(): Promise<void> {
+    while (!this.stopped && !this.started) {
+      try {
+        this.lastId = await this.streamEnd();
+        this.started = true;
+      } catch (err) {
+        this.o.logger.warn({ err }, 'event stream not readable yet; retrying');
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
     while (!this.stopped) {
       try {
         const entries = await readSessionEvents(this.o.blocking, this.o.keys, {

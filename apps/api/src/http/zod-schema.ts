@@ -44,10 +44,10 @@ export function toProblems(part: string, issues: readonly z.core.$ZodIssue[]): R
     const path = joinPath(prefix, issue.path);
     switch (issue.code) {
       case 'invalid_type': {
-        if (!issue.message.startsWith('Invalid input')) {
-          problems.push({ path, rule: issue.message });
-        } else if (issue.input === undefined) {
+        if (issue.input === undefined) {
           problems.push({ path, rule: 'is required' });
+        } else if (!issue.message.startsWith('Invalid input')) {
+          problems.push({ path, rule: issue.message });
         } else {
           const expected = TYPE_WORDS[issue.expected] ?? issue.expected;
           problems.push({ path, rule: `must be ${expected} (got ${describeInput(issue.input)})` });
@@ -101,7 +101,8 @@ export const zodValidatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, h
         error: validationError([{ path: 'body', rule: 'is required: send a JSON object' }]),
       };
     }
-    const result = schema.safeParse(data);
+    // reportInput: zod 4 leaves the input out of issues otherwise, and "is required" needs it.
+    const result = schema.safeParse(data, { reportInput: true });
     if (result.success) return { value: result.data };
     return { error: validationError(toProblems(httpPart ?? 'request', result.error.issues)) };
   };

@@ -98,7 +98,8 @@ function toStatusView(s: SendStatus): z.output<typeof statusSchema> {
     error: m?.error ?? s.failure?.message ?? null,
     queuedAt: iso(m?.queuedAt),
     sentAt: iso(m?.sentAt ?? s.result?.sentAt),
-    deliveredAt: iso(m?.deliveredAt),
+    // Read implies delivered; when both receipts come at once only the read one may arrive.
+    deliveredAt: iso(m?.deliveredAt ?? m?.readAt),
     readAt: iso(m?.readAt),
     failedAt: iso(m?.failedAt),
   };

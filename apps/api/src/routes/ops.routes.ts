@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { readinessReport } from '@wafleet/metrics';
 import { z } from 'zod';
 import { errorResponses, KEY_SECURITY } from '../http/common-schemas.js';
@@ -58,7 +58,7 @@ export function registerOpsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
-  const docs = (_request: unknown, reply: import('fastify').FastifyReply) =>
+  const docs = (_request: unknown, reply: FastifyReply) =>
     reply.header('cache-control', 'no-store').send(app.swagger());
   const docsOptions = {
     config: { auth: [] },

@@ -73,6 +73,7 @@ export function renderScanPage(input: {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
+<link rel="icon" href="data:,">
 <title>Link WhatsApp: ${escapeHtml(input.sessionName)}</title>
 <style nonce="${input.nonce}">${STYLE}</style>
 </head>
@@ -113,6 +114,7 @@ export function renderScanPage(input: {
       done = true;
       hideQr();
       help.textContent = 'This session is linked. You can close this page.';
+      if (button) button.style.display = 'none';
       setStatus('Connected as ' + (d.phone || 'your number'), 'ok');
       events.close();
     } else if (d.state === 'qr') {
@@ -164,6 +166,7 @@ export function renderScanErrorPage(input: {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
+<link rel="icon" href="data:,">
 <title>${escapeHtml(input.title)}</title>
 <style nonce="${input.nonce}">${STYLE}</style>
 </head>

@@ -1,6 +1,6 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Logger } from '@wafleet/core';
-import { JOB_NAMES, QUEUE_NAMES, sharedQueueOptions } from '@wafleet/queue';
+import { JOB_NAMES, QUEUE_NAMES, recordMessageStatus, sharedQueueOptions } from '@wafleet/queue';
 import type { Keys, RedisClient, SessionEventEntry, SessionRecords } from '@wafleet/redis';
 import { readSettings, type StoredSettings } from '../sessions/session-settings.js';
 import { parseStreamEntry, type RawStreamEntry } from '../events/stream-entry.js';
@@ -31,8 +31,17 @@ export interface WebhookDispatcherOptions {
   claimIdleMs?: number;
 }
 
+// Receipt statuses (Baileys' names) → message status records; `played` (voice notes) implies read.
+const RECEIPT_STATUS: Record<string, 'delivered' | 'read' | undefined> = {
+  delivered: 'delivered',
+  read: 'read',
+  played: 'read',
+};
+
 /**
- * Turns session events into webhook jobs. Every api replica reads the event stream through one
+ * Turns session events into webhook jobs, and moves message status records forward from receipts
+ * (`message.status` delivered/read of a message sent through wafleet: forward-only, so applying one
+ * twice, or after the worker did, changes nothing). Every api replica reads the event stream through one
  * consumer group, so each event goes to one replica; the job id is the event id, so an event that
  * is read twice (a replica died before its XACK, its entry was claimed) is still enqueued once.
  * Events published while no api runs are picked up from the group's position on the next start
@@ -41,6 +50,7 @@ export interface WebhookDispatcherOptions {
 export class WebhookDispatcher {
   private readonly queue: Queue<WebhookJob>;
   private stopped = false;
+  private grouped = false;
   private loopDone: Promise<void> | undefined;
   private lastClaim = 0;
 
@@ -55,22 +65,34 @@ export class WebhookDispatcher {
   }
 
   get running(): boolean {
-    return this.loopDone !== undefined && !this.stopped;
+    return this.grouped && !this.stopped;
   }
 
-  async start(): Promise<void> {
-    try {
-      await this.o.redis.xgroup(
-        'CREATE',
-        this.o.keys.events(),
-        WEBHOOK_CONSUMER_GROUP,
-        '$',
-        'MKSTREAM',
-      );
-    } catch (err) {
-      if (!/BUSYGROUP/.test((err as Error).message)) throw err;
+  /** Starts reading; returns at once (while Redis is unreachable it keeps trying). */
+  start(): void {
+    this.loopDone ??= this.loop();
+  }
+
+  private async ensureGroup(): Promise<void> {
+    while (!this.stopped && !this.grouped) {
+      try {
+        await this.o.redis.xgroup(
+          'CREATE',
+          this.o.keys.events(),
+          WEBHOOK_CONSUMER_GROUP,
+          '$',
+          'MKSTREAM',
+        );
+        this.grouped = true;
+      } catch (err) {
+        if (/BUSYGROUP/.test((err as Error).message)) {
+          this.grouped = true;
+        } else {
+          this.o.logger.warn({ err }, 'webhook consumer group not ready; retrying');
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      }
     }
-    this.loopDone = this.loop();
   }
 
   async stop(): Promise<void> {
@@ -82,6 +104,7 @@ export class WebhookDispatcher {
   }
 
   private async loop(): Promise<void> {
+    await this.ensureGroup();
     while (!this.stopped) {
       try {
         await this.claimStale();
@@ -101,6 +124,12 @@ export class WebhookDispatcher {
         await this.handle(entries);
       } catch (err) {
         if (this.stopped) break;
+        if (/NOGROUP/.test((err as Error).message)) {
+          // The stream (and with it the group) was deleted: start over from its new end.
+          this.grouped = false;
+          await this.ensureGroup();
+          continue;
+        }
         this.o.logger.warn({ err }, 'webhook dispatcher read failed; retrying');
         await new Promise((r) => setTimeout(r, 500));
       }
@@ -136,6 +165,7 @@ export class WebhookDispatcher {
     if (entries.length === 0) return;
     const settings = new Map<string, StoredSettings | undefined>();
     for (const entry of entries) {
+      if (entry.type === 'message.status') await this.applyReceipt(entry);
       if (!settings.has(entry.sessionId)) {
         const record = entry.sessionId
           ? await this.o.records.get(entry.sessionId).catch(() => undefined)
@@ -163,6 +193,27 @@ export class WebhookDispatcher {
         );
       }
       await this.o.redis.xack(this.o.keys.events(), WEBHOOK_CONSUMER_GROUP, entry.id);
+    }
+  }
+
+  private async applyReceipt(entry: SessionEventEntry): Promise<void> {
+    const status = RECEIPT_STATUS[String(entry.data.status)];
+    const messageId = entry.data.messageId;
+    if (!status || typeof messageId !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(messageId))
+      return;
+    try {
+      // Only messages sent through wafleet have a record; receipts of others must not create one.
+      if ((await this.o.redis.exists(this.o.keys.message(entry.sessionId, messageId))) === 0)
+        return;
+      await recordMessageStatus(this.o.redis, this.o.keys, entry.sessionId, messageId, {
+        status,
+        at: entry.at,
+      });
+    } catch (err) {
+      this.o.logger.warn(
+        { err, sessionId: entry.sessionId, messageId },
+        'could not record a receipt',
+      );
     }
   }
 }

@@ -23,8 +23,7 @@ export const apiConfigSchema = z
     ),
     SCAN_TOKEN_SECRET: envVar(z.string().min(32, 'must be at least 32 characters').optional(), {
       description:
-        'HMAC key of scan-page links. Default: derived from API_ADMIN_KEY (rotating that key then invalidates open links).',
-      secret: true,
+        'Secret HMAC key (32+ characters) of scan-page links. Default: derived from API_ADMIN_KEY (rotating that key then invalidates open links).',
     }),
     SCAN_TOKEN_TTL_SECONDS: envVar(positiveIntField(600, 'seconds'), {
       description: 'Lifetime of a scan-page link issued by `POST /v1/sessions/:id/scan-token`.',
@@ -43,13 +42,12 @@ export const apiConfigSchema = z
         .optional(),
       {
         description:
-          'How users reach the api (for scan links in responses), e.g. https://wafleet.example.com. Default: http://<HTTP_HOST>:<HTTP_PORT>.',
+          'How users reach the api (for scan links in responses), e.g. https://wafleet.example.com. Default: the scheme and Host header of the request.',
       },
     ),
     WEBHOOK_ALLOWLIST: envVar(
       z
         .string()
-        .default('')
         .refine(
           (v) =>
             v
@@ -57,7 +55,8 @@ export const apiConfigSchema = z
               .map((e) => e.trim())
               .every((e) => e === '' || HOST_OR_CIDR.test(e)),
           'must be a comma list of host names, IP addresses or CIDR ranges',
-        ),
+        )
+        .optional(),
       {
         description:
           'Webhook targets allowed although private, loopback or link-local (denied by default): host names, IPs or CIDRs, comma separated, e.g. `127.0.0.1,10.0.0.0/8`.',
