@@ -33,7 +33,18 @@ describe('session login through the HTTP API (real cluster)', () => {
 
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
-    cluster = await TestCluster.start({ workers: 1, env: { SEND_RATE_MAX_PER_SECOND: '100' } });
+    // Default-like lease and heartbeat timings: this file tests the API, not failover, and the
+    // harness's fast timings make a loaded machine look like a dead worker.
+    cluster = await TestCluster.start({
+      workers: 1,
+      env: {
+        SEND_RATE_MAX_PER_SECOND: '100',
+        LEASE_TTL_MS: '10000',
+        HEARTBEAT_INTERVAL_MS: '1000',
+        HEARTBEAT_DEAD_AFTER_MS: '6000',
+        LEADER_TTL_MS: '5000',
+      },
+    });
     api = await spawnApi({
       ...cluster.env,
       INSTANCE_ID: 'api-1',

@@ -47,6 +47,7 @@ describe('buildApi (in process, real Redis)', () => {
       registry: createMetricsRegistry({ role: 'api', instance_id: 'test' }),
       instanceId: 'api-test',
       webhooks: false,
+      timings: { pairingTimeoutMs: 500, logoutWaitMs: 500 },
       connect: () => createRedis({ url, role: 'blocking' }),
     });
     await until(
@@ -245,6 +246,12 @@ describe('buildApi (in process, real Redis)', () => {
     expect(refused.json()).toMatchObject({
       error: { code: 'PAIRING_FAILED', details: { reason: 'rejected: 400' } },
     });
+    // An owner that never answers: 504 after the timeout, not a hang.
+    fail = false;
+    await fakeWorker('w-silent', 'p1', () => undefined);
+    const silent = await post('/v1/sessions/p1/pairing-code', { phone: '+15551234567' });
+    expect(silent.statusCode).toBe(504);
+    expect(silent.json()).toMatchObject({ error: { code: 'PAIRING_TIMEOUT' } });
     // A lease held by a worker that listens on no channel.
     await redis.set(keys.lease('p1'), 'w-gone:8', 'PX', 30_000);
     expect((await post('/v1/sessions/p1/pairing-code', { phone: '+15551234567' })).statusCode).toBe(
@@ -286,6 +293,19 @@ describe('buildApi (in process, real Redis)', () => {
     expect(await records.get('d1')).toBeUndefined();
     // Only the fence survives: it must never go back.
     expect(await redis.keys(keys.sessionPattern('d1'))).toEqual([keys.fence('d1')]);
+  });
+
+  it('deletes an owned session whose owner never confirms: waits, then wipes by itself', async () => {
+    await post('/v1/sessions', { id: 'd3' });
+    const seen = await fakeWorker('w1', 'd3', async () => {
+      // The owner takes the command but dies before answering: its lease goes away.
+      await redis.del(keys.lease('d3'));
+    });
+    await redis.set(keys.authCreds('d3'), 'creds');
+    const res = await app.inject({ method: 'DELETE', url: '/v1/sessions/d3', headers: auth });
+    expect(res.json()).toEqual({ id: 'd3', deleted: true, loggedOut: false });
+    expect(seen).toEqual([{ type: 'logout', sessionId: 'd3' }]);
+    expect(await redis.exists(keys.authCreds('d3'))).toBe(0);
   });
 
   it('deletes a session nobody owns by wiping its auth state directly', async () => {

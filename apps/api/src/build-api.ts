@@ -53,6 +53,8 @@ export interface BuildApiOptions {
   connect?: () => RedisClient;
   /** Run the webhook dispatcher and delivery worker in this process (default true). */
   webhooks?: boolean;
+  /** Waits on workers (defaults: pairing code 20 s, logout on delete 8 s). */
+  timings?: { pairingTimeoutMs?: number; logoutWaitMs?: number };
 }
 
 function duplicateForBlocking(redis: RedisClient): RedisClient {
@@ -84,7 +86,18 @@ export async function buildApi(o: BuildApiOptions): Promise<FastifyInstance> {
   const records = new SessionRecords(redis, keys);
   const tail = new EventTail({ reader: redis, blocking: connect(), keys, logger });
   const authStore = createRedisAuthStateStore({ redis, keys, keyring: config.ENCRYPTION_KEYS });
-  const control = new SessionControl({ redis, keys, records, tail, authStore, logger });
+  const control = new SessionControl({
+    redis,
+    keys,
+    records,
+    tail,
+    authStore,
+    logger,
+    ...(o.timings?.pairingTimeoutMs !== undefined
+      ? { pairingTimeoutMs: o.timings.pairingTimeoutMs }
+      : {}),
+    ...(o.timings?.logoutWaitMs !== undefined ? { logoutWaitMs: o.timings.logoutWaitMs } : {}),
+  });
   const apiKeys = new ApiKeyStore(redis, keys, config.API_ADMIN_KEY);
   const limiter = new RequestRateLimiter(redis, keys, config.API_RATE_LIMIT_PER_MIN);
   const client = new WafleetClient({ redis, prefix: keys.prefix, logger });

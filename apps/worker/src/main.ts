@@ -42,6 +42,7 @@ await runApp({
       keys,
       deadAfterMs: config.HEARTBEAT_DEAD_AFTER_MS,
     });
+    const renewals = { lastFailureMs: 0 };
     // The keeper's onLost needs the host, which needs the keeper.
     const ref: { host?: SessionHost } = {};
     const keeper = new LeaseKeeper({
@@ -50,7 +51,10 @@ await runApp({
       ttlMs: config.LEASE_TTL_MS,
       logger,
       onLost: (sessionId, reason) => ref.host?.lost(sessionId, reason),
-      onRenewFailure: () => metrics.leaseRenewFailures.inc(),
+      onRenewFailure: () => {
+        metrics.leaseRenewFailures.inc();
+        renewals.lastFailureMs = Date.now();
+      },
     });
     const authStore = createRedisAuthStateStore({
       redis,
@@ -90,8 +94,19 @@ await runApp({
       metrics,
       heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
       reconcileIntervalMs: config.RECONCILE_INTERVAL_MS,
+      perSessionMetrics: config.METRICS_PER_SESSION,
     });
     ctx.addReadiness({ name: 'registered', check: () => node.ready });
+    // Renewing: no lease renewal failed within one TTL (a failing renewal means self-fencing is near).
+    ctx.addReadiness({
+      name: 'renewing',
+      check: () => {
+        const age = Date.now() - renewals.lastFailureMs;
+        return renewals.lastFailureMs === 0
+          ? { ok: true, detail: 'no renewal failure' }
+          : { ok: age > config.LEASE_TTL_MS, detail: `last renewal failure ${age} ms ago` };
+      },
+    });
     ctx.onShutdown('drain', () => node.drain());
     await node.start();
   },

@@ -23,6 +23,8 @@ export interface HostedSession {
   consumer: SessionSendConsumer;
   /** Monotonic start of the ownership, for metrics. */
   since: number;
+  /** Unix ms of the last time the session reached open while owned here, for metrics. */
+  lastOpenMs?: number;
 }
 
 export interface SessionHostOptions {
@@ -70,6 +72,15 @@ export class SessionHost {
 
   get size(): number {
     return this.sessions.size;
+  }
+
+  /** State and last time open (unix ms; undefined if never open while owned here) of each owned session, for metrics. */
+  lastOpen(): { sessionId: string; state: SessionState; lastOpenMs: number | undefined }[] {
+    return [...this.sessions.values()].map((h) => ({
+      sessionId: h.sessionId,
+      state: h.runner.state,
+      lastOpenMs: h.lastOpenMs,
+    }));
   }
 
   /** States of owned sessions, for metrics. */
@@ -164,6 +175,14 @@ export class SessionHost {
       onEvent: (event) => {
         if (event.type === 'message.sent') {
           this.o.metrics.sendJobs.inc({ outcome: 'sent', reason: 'none' });
+          // Enqueue time is BullMQ's job `timestamp` (the job hash is kept a while after completion).
+          void this.o.redis
+            .hget(`${this.o.keys.queuePrefix(sessionId)}:send:${event.jobId}`, 'timestamp')
+            .then((ts) => {
+              if (ts && Number(ts) > 0)
+                this.o.metrics.sendLatency.observe(Math.max(0, event.sentAt - Number(ts)) / 1000);
+            })
+            .catch(() => undefined);
           void publishSessionEvent(this.o.redis, this.o.keys, {
             sessionId,
             type: 'message.sent',
@@ -218,7 +237,11 @@ export class SessionHost {
         this.o.logger.warn({ err, sessionId, type }, 'could not publish session event'),
       );
     runner.on('status', (e) => {
-      if (e.state === 'open') this.o.metrics.sessionConnects.inc({ kind: 'baileys' });
+      if (e.state === 'open') {
+        this.o.metrics.sessionConnects.inc({ kind: 'baileys' });
+        const owned = this.sessions.get(sessionId);
+        if (owned?.runner === runner) owned.lastOpenMs = Date.now();
+      }
       if (e.code !== undefined && e.state !== 'open')
         this.o.metrics.sessionDisconnects.inc({ code: String(e.code) });
       if (e.state === 'reconnecting') this.o.metrics.reconnectAttempts.inc();

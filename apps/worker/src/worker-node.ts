@@ -20,6 +20,8 @@ export interface WorkerNodeOptions {
   metrics: WafleetMetrics;
   heartbeatIntervalMs: number;
   reconcileIntervalMs: number;
+  /** METRICS_PER_SESSION: also export per-session series (session id label only). */
+  perSessionMetrics?: boolean;
 }
 
 /**
@@ -79,6 +81,24 @@ export class WorkerNode {
     this.o.metrics.sessions.reset();
     for (const [state, n] of this.o.host.states())
       this.o.metrics.sessions.set({ state, kind: 'baileys' }, n);
+    this.setLastConnected();
+  }
+
+  /** Oldest last-open time per state (so `time() - x` is the longest a session in it has been down). */
+  private setLastConnected(): void {
+    const m = this.o.metrics;
+    m.lastConnected.reset();
+    if (this.o.perSessionMetrics) m.sessionLastConnectedBySession.reset();
+    const oldest = new Map<string, number>();
+    for (const s of this.o.host.lastOpen()) {
+      const seconds = s.lastOpenMs === undefined ? 0 : Math.floor(s.lastOpenMs / 1000);
+      if (this.o.perSessionMetrics)
+        m.sessionLastConnectedBySession.set({ session_id: s.sessionId }, seconds);
+      if (seconds === 0) continue;
+      const current = oldest.get(s.state);
+      if (current === undefined || seconds < current) oldest.set(s.state, seconds);
+    }
+    for (const [state, seconds] of oldest) m.lastConnected.set({ state }, seconds);
   }
 
   /** Coalesces reconcile requests: one runs at a time, and one more follows if asked meanwhile. */

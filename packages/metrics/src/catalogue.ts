@@ -123,6 +123,51 @@ export function createWafleetMetrics(registry: Registry) {
       labelNames: ['kind'] as const,
       registers: r,
     }),
+    // Cluster-wide views, set by the leading coordinator's session monitor (0 series on standbys).
+    clusterSessions: new Gauge({
+      name: 'wafleet_cluster_sessions',
+      help: 'Every session in Redis by recorded state and kind (leader coordinator only).',
+      labelNames: ['state', 'kind'] as const,
+      registers: r,
+    }),
+    sessionsDown: new Gauge({
+      name: 'wafleet_sessions_down',
+      help: 'Sessions desired running whose state is not open (leader coordinator only).',
+      labelNames: ['kind'] as const,
+      registers: r,
+    }),
+    sessionsUnowned: new Gauge({
+      name: 'wafleet_sessions_unowned',
+      help: 'Baileys sessions desired running with no live owner (leader coordinator only).',
+      registers: r,
+    }),
+    workers: new Gauge({
+      name: 'wafleet_workers',
+      help: 'Registered workers by status: live, draining, dead (leader coordinator only).',
+      labelNames: ['status'] as const,
+      registers: r,
+    }),
+    monitorLastRun: new Gauge({
+      name: 'wafleet_monitor_last_run_timestamp_seconds',
+      help: 'When the session monitor last finished a pass (unix seconds).',
+      registers: r,
+    }),
+    alertNotifications: new Counter({
+      name: 'wafleet_alert_notifications_total',
+      help: 'Alert webhook notifications by event (opened, resolved) and outcome.',
+      labelNames: ['event', 'outcome'] as const,
+      registers: r,
+    }),
+    /**
+     * Per-session series: set only with METRICS_PER_SESSION=true, and then labelled by session id
+     * alone (never a phone number or jid). Cardinality grows with the fleet: opt in knowingly.
+     */
+    sessionLastConnectedBySession: new Gauge({
+      name: 'wafleet_session_last_connected_by_session_timestamp_seconds',
+      help: 'Last time each session reached open (unix seconds); only with METRICS_PER_SESSION=true.',
+      labelNames: ['session_id'] as const,
+      registers: r,
+    }),
   };
 }
 

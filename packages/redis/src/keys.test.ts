@@ -55,5 +55,6 @@ describe('key schema', () => {
     expect(k.restartLock('a')).toBe('t123:{s:a}:restart-lock');
     expect(k.demoPhone('a')).toBe('t123:{s:a}:demo:phone');
     expect(k.webhookDeadLetters()).toBe('t123:webhooks:dead');
+    expect(k.alerts()).toBe('t123:alerts');
   });
 });

@@ -72,6 +72,8 @@ export function createKeys(prefix = 'wf') {
     demoPhone: (id: string) => `${s(id)}:demo:phone`,
     /** Sorted set of webhook deliveries that used every attempt (score = failed at, ms). */
     webhookDeadLetters: () => `${prefix}:webhooks:dead`,
+    /** Hash: alert id (`session:<id>`, `worker:<id>`, `queue:<id>`) → JSON of the open alert (session monitor). */
+    alerts: () => `${prefix}:alerts`,
   };
 }
 

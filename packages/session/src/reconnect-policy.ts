@@ -123,6 +123,10 @@ export function decideReconnect(
         reason: 'logged out (device removed or logged out on the phone)',
       };
     case DisconnectCode.untrustedServer:
+      if (!cause.message || !/certificate/i.test(cause.message)) {
+        if (overBudget) return budgetExhausted(cause);
+        return backoff('bad request (400)');
+      }
       // Baileys raises 400 when the Noise certificate chain fails; with the strict check installed
       // that means the server is not WhatsApp (or the trusted wa-sim). Never retry into it.
       return {

@@ -204,3 +204,74 @@ describe('SessionRunner cases', () => {
     await runner.stop();
   });
 });
+
+describe('SessionRunner: pairing code and conflicts over time', () => {
+  let sim: WaSim;
+  beforeAll(async () => {
+    sim = await WaSim.start();
+    trustSimulatorRoot(sim.rootPublicKey);
+  });
+  afterAll(async () => {
+    await sim.stop();
+  });
+
+  it('returns a pairing code only once the server accepted it, and the phone links with it', async () => {
+    const phone = sim.createPhone();
+    const { auth } = slowAuth();
+    const runner = makeRunner(sim, auth, 'pc1');
+    await runner.start();
+    await until(() => runner.state === 'qr', { what: 'registration (qr)' });
+    const code = await runner.requestPairingCode(`+${phone.number}`);
+    expect(code).toMatch(/^[A-Z0-9]{8}$/);
+    expect(runner.state).toBe('pairing_code');
+    await sim.enterPairingCode(phone.number, code);
+    await until(() => runner.state === 'open', { what: 'open after the pairing code', timeoutMs: 15_000 });
+    expect(runner.me).toMatch(new RegExp(`^${phone.number}:`));
+    await runner.stop();
+  });
+
+  it('a server-side rejection is an error, not a code, and leaves the session cleanly unpaired', async () => {
+    const phone = sim.createPhone();
+    const { auth } = slowAuth();
+    const wiped: string[] = [];
+    auth.wipe = () => {
+      wiped.push('wipe');
+      return Promise.resolve();
+    };
+    const runner = makeRunner(sim, auth, 'pc2');
+    await runner.start();
+    await until(() => runner.state === 'qr', { what: 'registration (qr)' });
+    sim.rejectPairingCodes(400);
+    try {
+      await expect(runner.requestPairingCode(phone.number)).rejects.toMatchObject({ code: 'PAIRING_REJECTED' });
+      await until(() => runner.state === 'needs_pairing', { what: 'needs_pairing' });
+      expect(wiped).toHaveLength(1);
+    } finally {
+      sim.rejectPairingCodes(undefined);
+      await runner.stop();
+    }
+  });
+
+  it('case 5: 440 on every connect for up to 60 s keeps reconnects bounded and ends in conflict', async () => {
+    const phone = sim.createPhone();
+    const device = sim.createPairedDevice(phone.number);
+    const { auth } = slowAuth(device.creds);
+    // Production conflict timing (5 s floor): this is the loop that must not spin.
+    const runner = makeRunner(sim, auth, 'c5', { conflictBaseDelayMs: 5000, minDelayMs: 250 });
+    const started = Date.now();
+    const conflictTimer = setInterval(() => {
+      if (runner.state === 'open') sim.disconnect(device.deviceJid, { kind: 'conflict', type: 'replaced' });
+    }, 1000);
+    try {
+      await runner.start();
+      await until(() => runner.state === 'conflict' || Date.now() - started > 60_000, { what: 'conflict', timeoutMs: 65_000 });
+      expect(runner.state).toBe('conflict');
+      expect(runner.socketGeneration).toBeLessThanOrEqual(3);
+      // At least two 5 s back-offs happened between the three sockets.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(10_000);
+    } finally {
+      clearInterval(conflictTimer);
+      await runner.stop();
+    }
+  }, 70_000);
+});

@@ -11,6 +11,7 @@ import {
 } from '@whiskeysockets/baileys';
 import type { Logger } from '@wafleet/core';
 import { sessionErrors } from './errors.js';
+import { makeIsolatedSignalRepository } from './isolated-signal-repository.js';
 import {
   DEFAULT_RECONNECT_POLICY,
   decideReconnect,
@@ -132,6 +133,8 @@ export class SessionRunner extends EventEmitter<SessionEvents> {
   private readonly sentIds: SeenIds;
   private lastReason: string | undefined;
   private lastCode: number | undefined;
+  /** Set when the server refused a pairing-code request: the half-made login must not linger. */
+  private pairingRejected: string | undefined;
 
   constructor(options: SessionRunnerOptions) {
     super();
@@ -324,7 +327,12 @@ export class SessionRunner extends EventEmitter<SessionEvents> {
       sock.ws.on('frame', onFrame);
     });
     const code = await sock.requestPairingCode(digits);
-    await answer;
+    try {
+      await answer;
+    } catch (err) {
+      this.pairingRejected = (err as Error).message;
+      throw err;
+    }
     this.setState('pairing_code');
     this.emit('pairing_code', { sessionId: this.sessionId, code });
     return code;
@@ -400,6 +408,8 @@ export class SessionRunner extends EventEmitter<SessionEvents> {
       syncFullHistory: false,
       shouldSyncHistoryMessage: () => false,
       generateHighQualityLinkPreview: false,
+      // Many sockets share this process; see the module for the libsignal queue hazard it avoids.
+      makeSignalRepository: makeIsolatedSignalRepository,
     });
     this.sock = sock;
     this.armDeadline(gen, sock);
@@ -503,6 +513,22 @@ export class SessionRunner extends EventEmitter<SessionEvents> {
     if (gen !== this.generation) return;
     this.release();
     if (this.stopping || this.fenced) return;
+    if (this.pairingRejected) {
+      // requestPairingCode already put a phone number into creds.me; a reconnect would try to log in
+      // as that half-linked device. Start over from a clean state and wait for the operator.
+      const reason = this.pairingRejected;
+      this.pairingRejected = undefined;
+      await this.credsChain.catch(() => undefined);
+      try {
+        await (this.auth ?? (await this.opts.openAuth())).wipe();
+      } catch (err) {
+        this.onWriteFailure(err);
+        return;
+      }
+      this.auth = undefined;
+      this.setState('needs_pairing', { reason, ...(cause.code !== undefined ? { code: cause.code } : {}) });
+      return;
+    }
     const now = Date.now();
     if (this.openedAt !== undefined && now - this.openedAt >= this.policy.stableOpenMs)
       this.failures = 0;

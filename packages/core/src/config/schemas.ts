@@ -123,6 +123,37 @@ export const coordinatorConfigSchema = z.object({
   REBALANCE_MAX_MOVES: envVar(positiveIntField(10, 'sessions per tick'), {
     description: 'Most sessions moved between live workers per tick when rebalancing.',
   }),
+  SESSION_MONITOR_INTERVAL_MS: ms(
+    5000,
+    'How often the leader checks every session, worker and send queue for alerts.',
+  ),
+  SESSION_DOWN_ALERT_AFTER_MS: ms(
+    300_000,
+    'A session desired running but not open for this long raises a session_down alert.',
+  ),
+  QUEUE_STUCK_ALERT_AFTER_MS: ms(
+    300_000,
+    'A send queue with waiting jobs that has not shrunk for this long raises a queue_stuck alert.',
+  ),
+  ALERT_RESOLVE_AFTER_MS: ms(
+    60_000,
+    'Hysteresis: an open alert resolves only after its condition has been clear this long, so a flapping session does not spam.',
+  ),
+  ALERT_WEBHOOK_URL: envVar(
+    z
+      .string()
+      .regex(/^https?:\/\/\S+$/, 'must be an http:// or https:// URL')
+      .optional(),
+    {
+      description:
+        'Optional incoming webhook (Slack/Telegram-style) that receives `{ text, alert }` when an alert opens or resolves.',
+    },
+  ),
+  ALERT_WEBHOOK_SECRET: envVar(z.string().min(16, 'must be at least 16 characters').optional(), {
+    description:
+      'HMAC key: alert webhooks carry `X-Wafleet-Signature: sha256=<hex>` over `<timestamp>.<body>` and `X-Wafleet-Timestamp`.',
+    secret: true,
+  }),
 });
 
 /** Environment of `apps/worker`. */
@@ -146,6 +177,16 @@ export const workerConfigSchema = z
       description:
         "Default send rate per session (unofficial numbers: 1/s, like a person typing). A session's own settings.rateLimit overrides it.",
     }),
+    METRICS_PER_SESSION: envVar(
+      z
+        .enum(['true', 'false'], { error: 'must be true or false' })
+        .default('false')
+        .transform((v) => v === 'true'),
+      {
+        description:
+          'Also export per-session series labelled by session id (never phone numbers). Cardinality grows with the fleet.',
+      },
+    ),
     RECONCILE_INTERVAL_MS: ms(
       2000,
       'Full reconcile of assignments (notifications make it immediate; this bounds a lost one).',
