@@ -81,10 +81,6 @@ describe('cluster topology changes', () => {
           timeoutMs: 15_000,
         },
       );
-      await until(
-        async () => (await metric(zombie.baseUrl, 'wafleet_worker_owned_sessions')) === 0,
-        { what: 'zombie owns nothing' },
-      );
       // A write with the zombie's (old) fence is refused in Redis.
       const lease = await cluster.client.get(cluster.keys.lease(moved[0]!));
       const newFence = Number(lease!.split(':').pop());
@@ -94,9 +90,9 @@ describe('cluster topology changes', () => {
       process.stdout.write(
         `zombie: ${moved.length} sessions moved; writes refused by the fence after resume: ${refused}\n`,
       );
-      // Sessions stay healthy on the new owner: each device has one live connection and inbound works.
-      const recs = await cluster.waitAllOpen(ids, { notOn: ['worker-1'] });
-      expect(recs.every((r) => r.owner === 'worker-2')).toBe(true);
+      // Sessions stay healthy: all open (the coordinator may rebalance some back onto the resumed
+      // worker, under new fences), and inbound messages decrypt on the current owner.
+      await cluster.waitAllOpen(ids);
       const target = paired.find((p) => p.sessionId === moved[0])!;
       const contact = await cluster.sim.control.createContact();
       const sent = await cluster.sim.control.sendFromContact(

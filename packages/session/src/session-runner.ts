@@ -392,8 +392,8 @@ export class SessionRunner extends EventEmitter<SessionEvents> {
       logger: this.log.child(
         { gen, lib: 'baileys' },
         {
-          level:
-            this.log.level === 'trace' || this.log.level === 'debug' ? this.log.level : 'error',
+          // Baileys is chatty: only its errors, unless we are debugging (or silent).
+          level: ['trace', 'debug', 'silent'].includes(this.log.level) ? this.log.level : 'error',
         },
       ) as unknown as BaileysLogger,
       browser: s.browser ?? Browsers.ubuntu('Chrome'),
