@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { spawnApp, spawnProcess, repoRoot, useRedis, uniquePrefix } from '@wafleet/test-support';
+import {
+  spawnApp,
+  spawnProcess,
+  repoRoot,
+  until,
+  useRedis,
+  uniquePrefix,
+} from '@wafleet/test-support';
 import { join } from 'node:path';
 
 const KEY = `k1:${Buffer.alloc(32, 9).toString('base64')}`;
+const ADMIN = 'boot-test-admin-key-0123456789abcdef0123';
+const auth = { authorization: `Bearer ${ADMIN}` };
 
 describe.each(['api', 'coordinator', 'worker'] as const)('%s process', (name) => {
   const redis = useRedis();
@@ -14,6 +23,7 @@ describe.each(['api', 'coordinator', 'worker'] as const)('%s process', (name) =>
         ENCRYPTION_KEYS: KEY,
         REDIS_KEY_PREFIX: uniquePrefix(name),
         INSTANCE_ID: `${name}-t1`,
+        API_ADMIN_KEY: ADMIN,
       },
     });
     const health = (await (await fetch(`${app.baseUrl}/healthz`)).json()) as Record<
@@ -21,10 +31,24 @@ describe.each(['api', 'coordinator', 'worker'] as const)('%s process', (name) =>
       unknown
     >;
     expect(health).toEqual({ ok: true, role: name, instanceId: `${name}-t1` });
-    const ready = await fetch(`${app.baseUrl}/readyz`);
-    expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ ok: true, checks: [{ name: 'redis', ok: true }] });
-    const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
+    // Ready once every check passes (the coordinator's leadership check needs a first election).
+    const report = await until(
+      async () => {
+        const r = await fetch(`${app.baseUrl}/readyz`, { headers: auth });
+        return r.status === 200
+          ? ((await r.json()) as { ok: boolean; checks: { name: string; ok: boolean }[] })
+          : undefined;
+      },
+      { what: `${name} ready` },
+    );
+    expect(report.ok).toBe(true);
+    expect(report.checks.find((c) => c.name === 'redis')).toMatchObject({ ok: true });
+    if (name === 'api') {
+      // Every route but /healthz needs a key, /readyz and /metrics included.
+      expect((await fetch(`${app.baseUrl}/readyz`)).status).toBe(401);
+      expect((await fetch(`${app.baseUrl}/metrics`)).status).toBe(401);
+    }
+    const metrics = await (await fetch(`${app.baseUrl}/metrics`, { headers: auth })).text();
     expect(metrics).toContain(`process_cpu_seconds_total{role="${name}",instance_id="${name}-t1"}`);
     // The instance id is the Redis client name: the coordinator's dead-worker check relies on it.
     const clients = (await redis.current.client.client('LIST')) as string;
@@ -70,10 +94,9 @@ describe('readiness without Redis', () => {
       expect((await fetch(`${app.baseUrl}/healthz`)).status).toBe(200);
       const ready = await fetch(`${app.baseUrl}/readyz`);
       expect(ready.status).toBe(503);
-      expect(await ready.json()).toMatchObject({
-        ok: false,
-        checks: [{ name: 'redis', ok: false }],
-      });
+      const body = (await ready.json()) as { ok: boolean; checks: { name: string; ok: boolean }[] };
+      expect(body.ok).toBe(false);
+      expect(body.checks.find((c) => c.name === 'redis')).toMatchObject({ ok: false });
     } finally {
       expect((await app.stop()).code).toBe(0);
     }

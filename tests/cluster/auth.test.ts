@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { TestCluster } from '@wafleet/cluster-harness';
 import { until } from '@wafleet/test-support';
 
-async function latestQr(cluster: TestCluster, sessionId: string, after = '-'): Promise<{ id: string; qr: string } | undefined> {
+async function latestQr(
+  cluster: TestCluster,
+  sessionId: string,
+  after = '-',
+): Promise<{ id: string; qr: string } | undefined> {
   const entries = await cluster.client.xrange(cluster.keys.events(), after, '+');
   const hit = entries.reverse().find(([, f]) => f[1] === sessionId && f[3] === 'session.qr');
   return hit ? { id: hit[0], qr: (JSON.parse(hit[1][7]!) as { qr: string }).qr } : undefined;
@@ -15,16 +19,21 @@ describe('auth state in the cluster', () => {
       const [s] = await cluster.addPairedSessions(1);
       const wrong = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
       const bad = await cluster.addWorker({ INSTANCE_ID: 'wrong-key', ENCRYPTION_KEYS: wrong });
-      const rec = await until(async () => {
-        const r = await cluster.records.get(s!.sessionId);
-        return r?.state === 'auth_error' ? r : undefined;
-      }, { what: 'auth_error', timeoutMs: 20_000 });
+      const rec = await until(
+        async () => {
+          const r = await cluster.records.get(s!.sessionId);
+          return r?.state === 'auth_error' ? r : undefined;
+        },
+        { what: 'auth_error', timeoutMs: 20_000 },
+      );
       expect(rec.lastReason).toMatch(/ENCRYPTION_KEYS/);
       expect(await latestQr(cluster, s!.sessionId)).toBeUndefined();
       expect((await cluster.sim.control.counters()).registrations).toBe(0);
       // Stays put: the process is alive and the session does not cycle.
       const statusEvents = async () =>
-        (await cluster.client.xrange(cluster.keys.events(), '-', '+')).filter(([, f]) => f[1] === s!.sessionId && f[3] === 'session.status').length;
+        (await cluster.client.xrange(cluster.keys.events(), '-', '+')).filter(
+          ([, f]) => f[1] === s!.sessionId && f[3] === 'session.status',
+        ).length;
       const n = await statusEvents();
       await until(async () => (await fetch(`${bad.baseUrl}/healthz`)).ok);
       expect(bad.hasExited).toBe(false);
@@ -48,7 +57,10 @@ describe('auth state in the cluster', () => {
         const sessionId = `fresh${i}`;
         const phone = await cluster.sim.control.createPhone();
         await cluster.records.create({ id: sessionId, kind: 'baileys' });
-        const qr = await until(() => latestQr(cluster, sessionId), { what: 'a QR', timeoutMs: 20_000 });
+        const qr = await until(() => latestQr(cluster, sessionId), {
+          what: 'a QR',
+          timeoutMs: 20_000,
+        });
         const worker = cluster.workers[0]!;
         await cluster.sim.control.scan(phone.number, qr.qr);
         if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
@@ -57,12 +69,18 @@ describe('auth state in the cluster', () => {
         cluster.workers.shift();
         await cluster.addWorker({ INSTANCE_ID: `after-kill-${i}` });
         // Either it logs in with the creds that were written, or it is unpaired and shows a new QR.
-        const outcome = await until(async () => {
-          const r = await cluster.records.get(sessionId);
-          if (r?.state === 'open' && r.owner === `after-kill-${i}`) return 'paired';
-          const again = await latestQr(cluster, sessionId, `(${qr.id}`);
-          return again ? 'unpaired' : undefined;
-        }, { what: `fully paired or cleanly unpaired (kill after ${delayMs} ms)`, timeoutMs: 30_000 });
+        const outcome = await until(
+          async () => {
+            const r = await cluster.records.get(sessionId);
+            if (r?.state === 'open' && r.owner === `after-kill-${i}`) return 'paired';
+            const again = await latestQr(cluster, sessionId, `(${qr.id}`);
+            return again ? 'unpaired' : undefined;
+          },
+          {
+            what: `fully paired or cleanly unpaired (kill after ${delayMs} ms)`,
+            timeoutMs: 30_000,
+          },
+        );
         if (outcome === 'unpaired') {
           const again = (await latestQr(cluster, sessionId, `(${qr.id}`))!;
           await cluster.sim.control.scan(phone.number, again.qr);

@@ -132,7 +132,7 @@ describe('nextAlerts (hysteresis)', () => {
 
 describe('SessionMonitor (real Redis, real webhook receiver)', () => {
   const redis = useRedis();
-  const logger = createLogger({ level: 'silent' });
+  const logger = createLogger({ role: 'coordinator', level: 'silent' });
   const stops: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const s of stops.splice(0)) await s();
@@ -153,18 +153,18 @@ describe('SessionMonitor (real Redis, real webhook receiver)', () => {
     return { got, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook` };
   }
 
-  async function setup(url: string) {
+  function setup(url: string) {
     const keys = createKeys(uniquePrefix('mon'));
-    const records = new SessionRecords(redis.client, keys);
+    const records = new SessionRecords(redis.current.client, keys);
     const metrics = createWafleetMetrics(
       createMetricsRegistry({ role: 'coordinator', instance_id: 'c1' }),
     );
     const monitor = new SessionMonitor({
       logger,
-      redis: redis.client,
+      redis: redis.current.client,
       keys,
       records,
-      registry: new WorkerRegistry({ redis: redis.client, keys, deadAfterMs: 1000 }),
+      registry: new WorkerRegistry({ redis: redis.current.client, keys, deadAfterMs: 1000 }),
       metrics,
       isLeader: () => true,
       intervalMs: 50,
@@ -174,13 +174,13 @@ describe('SessionMonitor (real Redis, real webhook receiver)', () => {
     });
     stops.push(() => monitor.stop());
     const setState = (id: string, state: string) =>
-      redis.client.hset(keys.session(id), { state, stateSince: String(Date.now()) });
+      redis.current.client.hset(keys.session(id), { state, stateSince: String(Date.now()) });
     return { keys, records, metrics, monitor, setState };
   }
 
   it('a session down past the threshold: one signed alert, then one resolved message; events and the Redis hash follow', async () => {
     const hook = await receiver();
-    const { keys, records, metrics, monitor, setState } = await setup(hook.url);
+    const { keys, records, metrics, monitor, setState } = setup(hook.url);
     await records.create({ id: 'a', kind: 'baileys' });
     await setState('a', 'open');
     monitor.start();
@@ -194,7 +194,7 @@ describe('SessionMonitor (real Redis, real webhook receiver)', () => {
     expect(first.headers['x-wafleet-signature']).toBe(
       signAlert('a-very-secret-alert-key', ts, first.body),
     );
-    expect(Object.keys(await redis.client.hgetall(keys.alerts()))).toEqual(['session:a']);
+    expect(Object.keys(await redis.current.client.hgetall(keys.alerts()))).toEqual(['session:a']);
     expect((await metrics.sessionAlerts.get()).values).toContainEqual(
       expect.objectContaining({ labels: { kind: 'session_down' }, value: 1 }),
     );
@@ -209,8 +209,8 @@ describe('SessionMonitor (real Redis, real webhook receiver)', () => {
     expect(JSON.parse(hook.got[1]!.body)).toMatchObject({
       alert: { id: 'session:a', status: 'resolved' },
     });
-    expect(await redis.client.hgetall(keys.alerts())).toEqual({});
-    const events = await readSessionEvents(redis.client, keys, '0');
+    expect(await redis.current.client.hgetall(keys.alerts())).toEqual({});
+    const events = await readSessionEvents(redis.current.client, keys, { cursor: '0' });
     expect(events.filter((e) => e.type.startsWith('alert.')).map((e) => e.type)).toEqual([
       'alert.opened',
       'alert.resolved',
@@ -221,7 +221,7 @@ describe('SessionMonitor (real Redis, real webhook receiver)', () => {
 
   it('a flapping session (down shorter than the threshold, over and over) sends nothing', async () => {
     const hook = await receiver();
-    const { records, monitor, setState } = await setup(hook.url);
+    const { records, monitor, setState } = setup(hook.url);
     await records.create({ id: 'f', kind: 'baileys' });
     for (let i = 0; i < 8; i++) {
       await setState('f', 'reconnecting');

@@ -8,11 +8,16 @@ import {
   type RedisClient,
   type SessionRecords,
 } from '@wafleet/redis';
-import { SEND_RATE_PRESETS, SessionSendConsumer, type SendRateLimit } from '@wafleet/queue';
+import {
+  recordMessageStatus,
+  SEND_RATE_PRESETS,
+  SessionSendConsumer,
+  type SendRateLimit,
+} from '@wafleet/queue';
 import { SessionRunner, type SessionRunnerOptions, type SessionState } from '@wafleet/session';
 import { BaileysSendTransport } from './baileys-transport.js';
 import type { ConnectLimiter } from './connect-limiter.js';
-import type { WorkerCommand } from './worker-command.js';
+import type { SessionCommand } from './worker-command.js';
 
 /** One owned session: its lease fence and its runner. */
 export interface HostedSession {
@@ -289,16 +294,28 @@ export class SessionHost {
           message: m.message.message ?? null,
         }),
     );
-    runner.on(
-      'receipt',
-      (r) =>
-        void publish('message.status', {
-          messageId: r.messageId,
-          to: r.remoteJid,
-          status: r.status,
-          error: r.error,
-        }),
-    );
+    runner.on('receipt', (r) => {
+      void publish('message.status', {
+        messageId: r.messageId,
+        to: r.remoteJid,
+        status: r.status,
+        error: r.error,
+      });
+      // Delivered and read move the per-message status record forward (it never moves back).
+      const status =
+        r.status === 'delivered'
+          ? 'delivered'
+          : r.status === 'read' || r.status === 'played'
+            ? 'read'
+            : undefined;
+      if (status) {
+        void recordMessageStatus(this.o.redis, this.o.keys, sessionId, r.messageId, {
+          status,
+        }).catch((err: unknown) =>
+          this.o.logger.warn({ err, sessionId }, 'could not record a receipt'),
+        );
+      }
+    });
     runner.on('fenced_out', () => {
       void this.dropLocally(sessionId, 'fenced out');
     });
@@ -306,7 +323,7 @@ export class SessionHost {
   }
 
   /** Runs an operator command on an owned session (ignored when this worker does not own it). */
-  async command(cmd: WorkerCommand): Promise<void> {
+  async command(cmd: SessionCommand): Promise<void> {
     const hosted = this.sessions.get(cmd.sessionId);
     if (!hosted) return;
     const log = this.o.logger.child({ sessionId: cmd.sessionId, command: cmd.type });
@@ -377,6 +394,13 @@ export class SessionHost {
       .release(sessionId)
       .catch((err: unknown) => this.o.logger.warn({ err, sessionId }, 'release failed'));
     this.o.logger.info({ sessionId, reason }, 'released session');
+  }
+
+  /** Takes no new sessions from now on (owned ones stay until unassigned). */
+  stopAccepting(): void {
+    this.accepting = false;
+    for (const t of this.retryTimers.values()) clearTimeout(t);
+    this.retryTimers.clear();
   }
 
   /** Drain: take nothing new, then hand every session back. */

@@ -3,6 +3,7 @@ import { parseWorkerCommand } from './worker-command.js';
 
 describe('parseWorkerCommand', () => {
   it.each([
+    ['{"type":"drain"}', { type: 'drain' }],
     ['{"type":"logout","sessionId":"s1"}', { type: 'logout', sessionId: 's1' }],
     ['{"type":"restart","sessionId":"s-2"}', { type: 'restart', sessionId: 's-2' }],
     [

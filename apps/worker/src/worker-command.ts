@@ -1,7 +1,10 @@
 import { isValidSessionId } from '@wafleet/core';
 
 /** Commands the api sends to the worker that owns a session (JSON on the worker's channel). */
-export type WorkerCommand =
+export type WorkerCommand = { type: 'drain' } | SessionCommand;
+
+/** Commands about one owned session. */
+export type SessionCommand =
   | { type: 'logout'; sessionId: string }
   | { type: 'restart'; sessionId: string }
   | { type: 'pairing_code'; sessionId: string; phone: string; requestId: string };
@@ -18,6 +21,7 @@ export function parseWorkerCommand(
   }
   if (typeof raw !== 'object' || raw === null) return { ok: false, problem: 'not an object' };
   const r = raw as Record<string, unknown>;
+  if (r.type === 'drain') return { ok: true, command: { type: 'drain' } };
   if (typeof r.sessionId !== 'string' || !isValidSessionId(r.sessionId))
     return { ok: false, problem: 'bad sessionId' };
   switch (r.type) {

@@ -34,6 +34,7 @@ export class WorkerNode {
   private reconciling: Promise<void> | undefined;
   private again = false;
   private draining = false;
+  private drainRequested = false;
   private readonly startedAt = Date.now();
   private registered = false;
   private lastHeartbeatOk = 0;
@@ -70,7 +71,7 @@ export class WorkerNode {
         owned: this.o.host.size,
         version: this.o.version,
         startedAt: this.startedAt,
-        draining: this.draining,
+        draining: this.draining || this.drainRequested,
       });
       this.registered = true;
       this.lastHeartbeatOk = Date.now();
@@ -136,14 +137,31 @@ export class WorkerNode {
       this.o.logger.warn({ problem: parsed.problem }, 'ignored a malformed worker command');
       return;
     }
+    const command = parsed.command;
+    if (command.type === 'drain') {
+      await this.requestDrain();
+      return;
+    }
     await this.o.host
-      .command(parsed.command)
+      .command(command)
       .catch((err: unknown) =>
         this.o.logger.warn(
-          { err, type: parsed.command.type, sessionId: parsed.command.sessionId },
+          { err, type: command.type, sessionId: command.sessionId },
           'worker command failed',
         ),
       );
+  }
+
+  /**
+   * Drain on request (the process keeps running): report `draining` so the coordinator moves this
+   * worker's sessions away a few per tick; each is released gracefully as it is unassigned.
+   */
+  async requestDrain(): Promise<void> {
+    if (this.drainRequested) return;
+    this.drainRequested = true;
+    this.o.logger.info('drain requested: handing sessions back');
+    this.o.host.stopAccepting();
+    await this.heartbeat();
   }
 
   /** SIGTERM: stop taking work, close sockets (no logout), flush creds, release leases, deregister. */

@@ -151,8 +151,7 @@ export const coordinatorConfigSchema = z.object({
   ),
   ALERT_WEBHOOK_SECRET: envVar(z.string().min(16, 'must be at least 16 characters').optional(), {
     description:
-      'HMAC key: alert webhooks carry `X-Wafleet-Signature: sha256=<hex>` over `<timestamp>.<body>` and `X-Wafleet-Timestamp`.',
-    secret: true,
+      'Secret HMAC key (optional): alert webhooks then carry `X-Wafleet-Signature: sha256=<hex>` over `<timestamp>.<body>` and `X-Wafleet-Timestamp`.',
   }),
 });
 
