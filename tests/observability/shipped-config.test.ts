@@ -15,7 +15,7 @@ function catalogueNames(): Set<string> {
   const names = new Set<string>();
   for (const m of registry.getMetricsAsArray()) {
     names.add(m.name);
-    if (m.type === 'histogram')
+    if (String(m.type) === 'histogram')
       for (const s of ['_bucket', '_sum', '_count']) names.add(m.name + s);
   }
   return names;

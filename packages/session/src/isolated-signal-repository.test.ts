@@ -32,18 +32,16 @@ function roundTrip(): Promise<void> {
 
 /** A memory auth state whose key store costs a round trip per call, like the Redis backend. */
 function batchedAuth(sim: WaSim, phone: string): SessionAuth {
-  const mem = createMemoryAuthState(
-    sim.createPairedDevice(phone, { reportPreKeyCount: 50 }).creds,
-  );
-  const { get, set } = mem.state.keys;
+  const mem = createMemoryAuthState(sim.createPairedDevice(phone, { reportPreKeyCount: 50 }).creds);
+  const inner = mem.state.keys;
   mem.state.keys = {
     get: async (type, ids) => {
       await roundTrip();
-      return get(type, ids);
+      return inner.get(type, ids);
     },
     set: async (data) => {
       await roundTrip();
-      await set(data);
+      await inner.set(data);
     },
   };
   return { state: mem.state, saveCreds: () => Promise.resolve(), wipe: () => Promise.resolve() };
@@ -90,16 +88,19 @@ describe('several sessions in one process sending to the same contact', () => {
     for (const [i, r] of runners.entries()) await r.sendMessage(contact.jid, { text: `${i} last` });
 
     const total = SESSIONS * (BURST + 1);
-    await until(
-      () => sim.messagesTo(contact.number).length + sim.counters.decryptErrors >= total,
-      { timeoutMs: 30_000, what: `${total} messages at the sim` },
-    );
+    await until(() => sim.messagesTo(contact.number).length + sim.counters.decryptErrors >= total, {
+      timeoutMs: 30_000,
+      what: `${total} messages at the sim`,
+    });
     expect(sim.counters.decryptErrors).toBe(0);
     const got = sim.messagesTo(contact.number);
     expect(got).toHaveLength(total);
     for (let i = 0; i < SESSIONS; i++) {
       const texts = got.filter((m) => m.text?.startsWith(`${i} `)).map((m) => m.text);
-      expect(texts).toEqual([...Array.from({ length: BURST }, (_, n) => `${i} #${n}`), `${i} last`]);
+      expect(texts).toEqual([
+        ...Array.from({ length: BURST }, (_, n) => `${i} #${n}`),
+        `${i} last`,
+      ]);
     }
   }, 120_000);
 });

@@ -225,7 +225,10 @@ describe('SessionRunner: pairing code and conflicts over time', () => {
     expect(code).toMatch(/^[A-Z0-9]{8}$/);
     expect(runner.state).toBe('pairing_code');
     await sim.enterPairingCode(phone.number, code);
-    await until(() => runner.state === 'open', { what: 'open after the pairing code', timeoutMs: 15_000 });
+    await until(() => runner.state === 'open', {
+      what: 'open after the pairing code',
+      timeoutMs: 15_000,
+    });
     expect(runner.me).toMatch(new RegExp(`^${phone.number}:`));
     await runner.stop();
   });
@@ -243,7 +246,9 @@ describe('SessionRunner: pairing code and conflicts over time', () => {
     await until(() => runner.state === 'qr', { what: 'registration (qr)' });
     sim.rejectPairingCodes(400);
     try {
-      await expect(runner.requestPairingCode(phone.number)).rejects.toMatchObject({ code: 'PAIRING_REJECTED' });
+      await expect(runner.requestPairingCode(phone.number)).rejects.toMatchObject({
+        code: 'PAIRING_REJECTED',
+      });
       await until(() => runner.state === 'needs_pairing', { what: 'needs_pairing' });
       expect(wiped).toHaveLength(1);
     } finally {
@@ -260,11 +265,15 @@ describe('SessionRunner: pairing code and conflicts over time', () => {
     const runner = makeRunner(sim, auth, 'c5', { conflictBaseDelayMs: 5000, minDelayMs: 250 });
     const started = Date.now();
     const conflictTimer = setInterval(() => {
-      if (runner.state === 'open') sim.disconnect(device.deviceJid, { kind: 'conflict', type: 'replaced' });
+      if (runner.state === 'open')
+        sim.disconnect(device.deviceJid, { kind: 'conflict', type: 'replaced' });
     }, 1000);
     try {
       await runner.start();
-      await until(() => runner.state === 'conflict' || Date.now() - started > 60_000, { what: 'conflict', timeoutMs: 65_000 });
+      await until(() => runner.state === 'conflict' || Date.now() - started > 60_000, {
+        what: 'conflict',
+        timeoutMs: 65_000,
+      });
       expect(runner.state).toBe('conflict');
       expect(runner.socketGeneration).toBeLessThanOrEqual(3);
       // At least two 5 s back-offs happened between the three sockets.

@@ -526,7 +526,10 @@ export class SessionRunner extends EventEmitter<SessionEvents> {
         return;
       }
       this.auth = undefined;
-      this.setState('needs_pairing', { reason, ...(cause.code !== undefined ? { code: cause.code } : {}) });
+      this.setState('needs_pairing', {
+        reason,
+        ...(cause.code !== undefined ? { code: cause.code } : {}),
+      });
       return;
     }
     const now = Date.now();
