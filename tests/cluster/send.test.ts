@@ -139,6 +139,19 @@ describe('send pipeline end to end (real Redis, BullMQ, Baileys, wa-sim, worker 
     });
   });
 
+  it('a logged-out session fails its jobs with session_logged_out instead of keeping them waiting', async () => {
+    const s = sessions[8]!;
+    await cluster.sim.control.unlink(s.deviceJid);
+    await until(async () => (await cluster.records.get(s.sessionId))?.state === 'logged_out', {
+      what: 'logged out',
+    });
+    const job = await client.send(s.sessionId, contact, { type: 'text', text: 'to nobody' });
+    await expect(client.waitUntilSent(s.sessionId, job.jobId, 20_000)).rejects.toMatchObject({
+      reason: 'session_logged_out',
+      attemptsMade: 1,
+    });
+  });
+
   it('a message the server never acks is retried with the same id; the recipient gets one copy', async () => {
     const to = (await cluster.sim.control.createContact()).number;
     const s = sessions[2]!.sessionId;
