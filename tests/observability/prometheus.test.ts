@@ -71,7 +71,8 @@ describe('Prometheus scraping a running cluster', () => {
       workers: 2,
       env: { SESSION_MONITOR_INTERVAL_MS: '500' },
     });
-    api = await spawnApi({ ...cluster.env, INSTANCE_ID: 'api-1' }).catch(() => undefined);
+    // The api is part of the scrape config: if it cannot start, the test must fail, not shrink.
+    api = await spawnApi({ ...cluster.env, INSTANCE_ID: 'api-1' });
     sessions = await cluster.addPairedSessions(5);
     dir = mkdtempSync(join(tmpdir(), 'wafleet-prom-'));
     const keyFile = join(dir, 'api-key');
