@@ -81,6 +81,7 @@ describe('cluster resilience', () => {
       );
       await until(async () => (await cluster.records.get('s1'))?.state === 'logged_out', {
         what: 's1 logged out',
+        timeoutMs: 30_000,
       });
       expect(await authKeyCount(cluster, 's1')).toBe(0);
 
@@ -89,6 +90,7 @@ describe('cluster resilience', () => {
       await cluster.sim.control.unlink(s2.deviceJid);
       await until(async () => (await cluster.records.get('s2'))?.state === 'logged_out', {
         what: 's2 logged out',
+        timeoutMs: 30_000,
       });
       expect(await authKeyCount(cluster, 's2')).toBe(0);
       const s2rec = (await cluster.records.get('s2'))!;
