@@ -8,7 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startLocalRedis, type LocalRedisServer } from '@wafleet/redis';
+import {
+  createRedis,
+  startLocalRedis,
+  type LocalRedisServer,
+  type RedisClient,
+} from '@wafleet/redis';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const stateDir = resolve(process.env.WAFLEET_STATE_DIR ?? join(root, '.wafleet'));
@@ -92,6 +97,27 @@ function exited(child: ChildProcess): Promise<void> {
 
 const demo = process.argv.includes('--demo') || process.env.WAFLEET_DEMO === '1';
 
+/** PINGs Redis once (5 s); returns a problem description without the URL's password, or undefined. */
+async function pingRedis(url: string): Promise<string | undefined> {
+  let client: RedisClient | undefined;
+  try {
+    client = createRedis({ url, lazyConnect: true });
+    client.on('error', () => undefined);
+    const timeout = new Promise<never>((_r, reject) =>
+      setTimeout(() => reject(new Error('no answer within 5 s')), 5000).unref(),
+    );
+    await Promise.race([client.ping(), timeout]);
+    return undefined;
+  } catch (err) {
+    const message = (err as Error).message;
+    return /max retries/i.test(message)
+      ? 'no connection (refused, unreachable or timed out)'
+      : message.replace(/\/\/[^@/]*@/, '//');
+  } finally {
+    client?.disconnect();
+  }
+}
+
 async function main(): Promise<void> {
   const children: { name: string; child: ChildProcess }[] = [];
   let redis: LocalRedisServer | undefined;
@@ -131,6 +157,14 @@ async function main(): Promise<void> {
     );
   } else {
     say('using REDIS_URL from the environment');
+    // Fail fast with one clear line instead of starting apps that can only log connection errors.
+    const problem = await pingRedis(redisUrl);
+    if (problem) {
+      say(
+        `cannot reach Redis at REDIS_URL: ${problem}. Fix REDIS_URL, or unset it to run a local Redis.`,
+      );
+      process.exit(1);
+    }
   }
 
   const secrets = localSecrets();

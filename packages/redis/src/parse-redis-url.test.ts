@@ -52,10 +52,14 @@ describe('parseRedisUrl', () => {
     expect(parseRedisUrl(url)).toEqual(expected);
   });
 
-  it.each(['http://x', 'redis://', 'redis://a:1,b:2', 'redis+sentinel://s1', 'redis://h/db'])(
-    'rejects %s without echoing it',
-    (url) => {
-      expect(() => parseRedisUrl(url)).toThrow(/REDIS_URL/);
-    },
-  );
+  it.each([
+    'http://x',
+    'redis://',
+    'redis://a:1,b:2',
+    'redis+sentinel://s1',
+    'redis://h/db',
+    'redis://localhost:abc',
+  ])('rejects %s without echoing it', (url) => {
+    expect(() => parseRedisUrl(url)).toThrow(/REDIS_URL/);
+  });
 });

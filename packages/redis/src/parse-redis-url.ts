@@ -28,9 +28,10 @@ export type RedisTarget =
 
 function hosts(list: string, defaultPort: number): { host: string; port: number }[] {
   return list.split(',').map((entry) => {
-    const m = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(entry.trim());
-    if (!m?.[1]) throw new Error(`REDIS_URL: bad host "${entry}"`);
-    return { host: m[1], port: m[2] ? Number(m[2]) : defaultPort };
+    const m = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(entry.trim());
+    if (!m?.[1])
+      throw new Error('REDIS_URL: each host must be host or host:port with a numeric port');
+    return { host: m[1].replace(/^\[|\]$/g, ''), port: m[2] ? Number(m[2]) : defaultPort };
   });
 }
 

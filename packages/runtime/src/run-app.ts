@@ -152,11 +152,19 @@ export async function runApp<S extends z.ZodObject>(
     await Promise.all(connections.map((c) => closeRedis(c)));
   });
 
+  let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     if (shutdown.started) {
+      // Ctrl-C reaches a whole process group and a supervisor may add its own SIGTERM: a second
+      // signal right after the first is the same request. A later one means "now".
+      if (Date.now() - firstSignalAt < 3000) {
+        logger.info({ signal }, 'already shutting down');
+        return;
+      }
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
+    firstSignalAt = Date.now();
     void shutdown.run(signal).then(() => process.exit(0));
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
