@@ -35,5 +35,8 @@ if (!name || !file) {
   );
   process.exit(2);
 }
-const child = spawn(process.execPath, [file, ...process.argv.slice(3)], { stdio: 'inherit' });
+// --expose-gc lets memory benchmarks measure after a collection.
+const child = spawn(process.execPath, ['--expose-gc', file, ...process.argv.slice(3)], {
+  stdio: 'inherit',
+});
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
