@@ -237,15 +237,23 @@ describe('send pipeline end to end (real Redis, BullMQ, Baileys, wa-sim, worker 
     const limited = sessions[4]!.sessionId;
     const free = sessions[5]!.sessionId;
     await cluster.records.setSettings(limited, { rateLimit: { max: 5, durationMs: 1000 } });
-    // Settings are read when a worker takes the session: hand it over to apply them.
+    // What PATCH /v1/sessions/:id does: store the settings, tell the owner; it applies them
+    // without a reconnect and says so on the event stream.
     const owner = (await cluster.records.get(limited))!.owner!;
+    const cursor = `${Date.now() - 1}-0`;
     await cluster.client.publish(
       cluster.keys.workerChannel(owner),
-      JSON.stringify({ type: 'restart', sessionId: limited }),
+      JSON.stringify({ type: 'reload_settings', sessionId: limited }),
     );
-    await cluster.client.hdel(cluster.keys.assignments(), limited);
-    await cluster.client.publish(cluster.keys.workerChannel(owner), 'reconcile');
-    await cluster.waitAllOpen([limited]);
+    const applied = await until(
+      async () =>
+        (await cluster.client.xrange(cluster.keys.events(), `(${cursor}`, '+')).find(
+          ([, f]) => f[1] === limited && f[3] === 'session.settings_applied',
+        ),
+      { timeoutMs: 30_000, what: 'the new rate limit applied' },
+    );
+    expect(JSON.parse(applied[1][7]!)).toMatchObject({ rateLimit: { max: 5, durationMs: 1000 } });
+    expect((await cluster.records.get(limited))!.state).toBe('open');
     const toA = (await cluster.sim.control.createContact()).number;
     const toB = (await cluster.sim.control.createContact()).number;
     const t0 = Date.now();

@@ -271,6 +271,19 @@ describe('buildApi (in process, real Redis)', () => {
     expect(seen).toEqual([{ type: 'restart', sessionId: 'r1' }]);
   });
 
+  it('a PATCH of the send rate tells the owner to apply it; a name change does not', async () => {
+    await post('/v1/sessions', { id: 'pr1' });
+    const seen = await fakeWorker('w1', 'pr1', () => undefined);
+    const patch = (payload: object) =>
+      app.inject({ method: 'PATCH', url: '/v1/sessions/pr1', headers: auth, payload });
+    expect((await patch({ name: 'renamed' })).statusCode).toBe(200);
+    const changed = await patch({ rateLimit: { max: 5, durationMs: 1000 } });
+    expect(changed.statusCode).toBe(200);
+    await until(() => seen.length === 1);
+    expect(seen).toEqual([{ type: 'reload_settings', sessionId: 'pr1' }]);
+    expect((await records.get('pr1'))!.settings.rateLimit).toEqual({ max: 5, durationMs: 1000 });
+  });
+
   it('deletes an owned session after the owner confirms the logout, then wipes what is left', async () => {
     await post('/v1/sessions', { id: 'd1' });
     const seen = await fakeWorker('w1', 'd1', async (cmd) => {

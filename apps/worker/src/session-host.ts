@@ -335,7 +335,13 @@ export class SessionHost {
       case 'restart':
         log.info('restarting by request');
         await hosted.runner.stop('restart requested');
+        await this.reloadSettings(hosted);
+        if (this.sessions.get(cmd.sessionId) !== hosted) return;
         await hosted.runner.start();
+        return;
+      case 'reload_settings':
+        log.info('reloading settings by request');
+        await this.reloadSettings(hosted);
         return;
       case 'pairing_code': {
         const publish = (type: string, data: Record<string, unknown>) =>
@@ -352,6 +358,29 @@ export class SessionHost {
         return;
       }
     }
+  }
+
+  /**
+   * A restart applies the session's current settings (rate limit): the send consumer is replaced
+   * by one built from the record as it is now. The in-flight send, if any, finishes first.
+   */
+  private async reloadSettings(hosted: HostedSession): Promise<void> {
+    const record = await this.o.records.get(hosted.sessionId);
+    if (!record || this.sessions.get(hosted.sessionId) !== hosted) return;
+    await hosted.consumer.close();
+    if (this.sessions.get(hosted.sessionId) !== hosted) return;
+    hosted.consumer = this.createConsumer(
+      hosted.sessionId,
+      hosted.fence,
+      hosted.runner,
+      record.settings,
+    );
+    await hosted.consumer.start();
+    await publishSessionEvent(this.o.redis, this.o.keys, {
+      sessionId: hosted.sessionId,
+      type: 'session.settings_applied',
+      data: { rateLimit: rateLimitFrom(record.settings) ?? null, fence: hosted.fence },
+    }).catch(() => undefined);
   }
 
   /** The lease is gone (refused renewal or self-fencing deadline): close the socket now, no release. */

@@ -6,6 +6,7 @@ describe('parseWorkerCommand', () => {
     ['{"type":"drain"}', { type: 'drain' }],
     ['{"type":"logout","sessionId":"s1"}', { type: 'logout', sessionId: 's1' }],
     ['{"type":"restart","sessionId":"s-2"}', { type: 'restart', sessionId: 's-2' }],
+    ['{"type":"reload_settings","sessionId":"s1"}', { type: 'reload_settings', sessionId: 's1' }],
     [
       '{"type":"pairing_code","sessionId":"s1","phone":"+15551234567","requestId":"r1"}',
       { type: 'pairing_code', sessionId: 's1', phone: '+15551234567', requestId: 'r1' },

@@ -7,6 +7,8 @@ export type WorkerCommand = { type: 'drain' } | SessionCommand;
 export type SessionCommand =
   | { type: 'logout'; sessionId: string }
   | { type: 'restart'; sessionId: string }
+  /** The session's settings changed (send rate): rebuild the send consumer, keep the socket. */
+  | { type: 'reload_settings'; sessionId: string }
   | { type: 'pairing_code'; sessionId: string; phone: string; requestId: string };
 
 /** Validates a command payload; the channel is internal, but a bad message must never crash a worker. */
@@ -27,6 +29,7 @@ export function parseWorkerCommand(
   switch (r.type) {
     case 'logout':
     case 'restart':
+    case 'reload_settings':
       return { ok: true, command: { type: r.type, sessionId: r.sessionId } };
     case 'pairing_code':
       if (typeof r.phone !== 'string' || !/^\+?\d{8,15}$/.test(r.phone))

@@ -205,6 +205,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ApiDeps): void
       else if (body.rateLimit) settings.rateLimit = body.rateLimit;
       if (body.name !== undefined) await deps.redis.hset(deps.keys.session(id), 'name', body.name);
       await records.setSettings(id, settings as Record<string, unknown>);
+      if (body.rateLimit !== undefined) await control.settingsChanged(id);
       return {
         ...toSessionView(await control.get(id)),
         ...(webhookSecret ? { webhookSecret } : {}),

@@ -16,6 +16,7 @@ import { parseStreamEntry, type RawStreamEntry } from '../events/stream-entry.js
 export type WorkerCommand =
   | { type: 'logout'; sessionId: string }
   | { type: 'restart'; sessionId: string }
+  | { type: 'reload_settings'; sessionId: string }
   | { type: 'pairing_code'; sessionId: string; phone: string; requestId: string };
 
 /** A wait for one event that can be called off. */
@@ -81,6 +82,19 @@ export class SessionControl {
     if (took !== 'OK') return { coalesced: true, worker: owner };
     await this.publish(owner, { type: 'restart', sessionId });
     return { coalesced: false, worker: owner };
+  }
+
+  /**
+   * Tells the owner, if any, that the settings changed (the send rate applies at once, without a
+   * reconnect). Best effort: an unowned session reads its settings when a worker takes it.
+   */
+  async settingsChanged(sessionId: string): Promise<void> {
+    const owner = await this.holder(sessionId);
+    if (!owner) return;
+    await this.o.redis.publish(
+      this.o.keys.workerChannel(owner),
+      JSON.stringify({ type: 'reload_settings', sessionId } satisfies WorkerCommand),
+    );
   }
 
   /**
