@@ -7,7 +7,8 @@ import Fastify, {
   type FastifyReply,
 } from 'fastify';
 import { Cluster } from 'ioredis';
-import { createRedisAuthStateStore } from '@wafleet/auth-store';
+import { createRedisAuthStateStore, ValueCipher } from '@wafleet/auth-store';
+import { CloudSessionStore } from '@wafleet/cloud-api';
 import { WafleetClient } from '@wafleet/client';
 import { newId, type ApiConfig, type Logger } from '@wafleet/core';
 import { createWafleetMetrics, type ReadinessCheck, type Registry } from '@wafleet/metrics';
@@ -29,6 +30,7 @@ import {
   zodValidatorCompiler,
 } from './http/zod-schema.js';
 import { registerAdminRoutes } from './routes/admin.routes.js';
+import { registerCloudRoutes } from './routes/cloud.routes.js';
 import type { ApiDeps } from './routes/api-deps.js';
 import { registerEventRoutes } from './routes/events.routes.js';
 import { registerMessageRoutes } from './routes/messages.routes.js';
@@ -265,6 +267,7 @@ export async function buildApi(o: BuildApiOptions): Promise<FastifyInstance> {
     policy,
     box,
     authStore,
+    cloud: new CloudSessionStore({ redis, keys, cipher: new ValueCipher(config.ENCRYPTION_KEYS) }),
     readiness,
     demo,
   };
@@ -274,6 +277,7 @@ export async function buildApi(o: BuildApiOptions): Promise<FastifyInstance> {
   registerMessageRoutes(app, deps);
   registerEventRoutes(app, deps);
   registerScanRoutes(app, deps);
+  registerCloudRoutes(app, deps);
 
   // Open event streams never go idle: end them first, or close() would wait for them.
   app.addHook('preClose', (done) => {

@@ -54,6 +54,23 @@ export const apiErrors = defineErrors({
     status: 409,
     message: 'session {sessionId} exists already',
   },
+  SESSION_KIND_MISMATCH: {
+    status: 409,
+    message: 'session {sessionId} is of kind {kind}: this route is for cloud sessions',
+  },
+  CLOUD_CONFIG_REQUIRED: {
+    status: 400,
+    message:
+      'a session of kind cloud needs "cloud" (phoneNumberId, accessToken, …); a baileys session must not have it',
+  },
+  WEBHOOK_SIGNATURE_INVALID: {
+    status: 401,
+    message: 'X-Hub-Signature-256 is missing or does not match the body',
+  },
+  WEBHOOK_VERIFICATION_FAILED: {
+    status: 403,
+    message: 'hub.verify_token does not match the verify token of this session',
+  },
   SESSION_NOT_OWNED: {
     status: 409,
     message:

@@ -9,6 +9,7 @@ import {
 } from '@wafleet/queue';
 import type { SessionRunner } from '@wafleet/session';
 import { fetchMedia } from './media-fetch.js';
+import { watchOpen } from './watch-open.js';
 
 /** How long a "not on WhatsApp" answer is trusted before asking again. */
 const EXISTS_TTL_MS = 10 * 60_000;
@@ -34,16 +35,7 @@ export class BaileysSendTransport implements SendTransport {
   }
 
   onOpenChange(listener: (open: boolean) => void): () => void {
-    let last = this.isOpen();
-    const onStatus = () => {
-      const now = this.isOpen();
-      if (now !== last) {
-        last = now;
-        listener(now);
-      }
-    };
-    this.runner.on('status', onStatus);
-    return () => this.runner.off('status', onStatus);
+    return watchOpen(this.runner, () => this.isOpen(), listener);
   }
 
   async send(job: SendJob, context: SendContext): Promise<SendResult> {
@@ -138,7 +130,10 @@ export class BaileysSendTransport implements SendTransport {
   ): Promise<Buffer> {
     if (c.base64 !== undefined) return Buffer.from(c.base64, 'base64');
     if (c.url !== undefined) return fetchMedia(c.url, maxBytes);
-    throw new SendError('invalid_payload', 'media needs url or base64');
+    throw new SendError(
+      'invalid_payload',
+      'content.mediaId (an uploaded Cloud API media id) works only on cloud sessions; send url or base64',
+    );
   }
 
   private async toBaileys(job: SendJob): Promise<AnyMessageContent> {
@@ -171,7 +166,7 @@ export class BaileysSendTransport implements SendTransport {
       case 'document':
         return {
           document: await this.media(c, this.limits.documentMaxBytes),
-          mimetype: c.mimetype,
+          mimetype: c.mimetype ?? 'application/octet-stream',
           fileName: c.fileName,
           ...(c.caption ? { caption: c.caption } : {}),
           ...mentions,
@@ -203,6 +198,11 @@ export class BaileysSendTransport implements SendTransport {
         };
         return { react: { text: c.emoji, key } };
       }
+      case 'template':
+        throw new SendError(
+          'invalid_payload',
+          'template messages need the official Cloud API: send them from a session of kind cloud',
+        );
     }
   }
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Composition root of the worker: owns the sessions assigned to it, one lease and one socket each.
-import { createRedisAuthStateStore } from '@wafleet/auth-store';
+import { createRedisAuthStateStore, ValueCipher } from '@wafleet/auth-store';
+import { CloudSessionStore } from '@wafleet/cloud-api';
 import { workerConfigSchema } from '@wafleet/core';
 import { createWafleetMetrics } from '@wafleet/metrics';
 import { LeaseKeeper, SessionLease, WorkerRegistry } from '@wafleet/ownership';
@@ -75,6 +76,16 @@ await runApp({
       socket: config.WA_WEBSOCKET_URL ? { waWebSocketUrl: config.WA_WEBSOCKET_URL } : {},
       queueConnection: ctx.connect('blocking'),
       ackTimeoutMs: config.SEND_ACK_TIMEOUT_MS,
+      cloud: {
+        store: new CloudSessionStore({
+          redis,
+          keys,
+          cipher: new ValueCipher(config.ENCRYPTION_KEYS),
+        }),
+        tokenCheckIntervalMs: config.CLOUD_TOKEN_CHECK_INTERVAL_MS,
+        refreshAheadMs: config.CLOUD_TOKEN_REFRESH_AHEAD_MS,
+        warnAheadMs: config.CLOUD_TOKEN_WARN_AHEAD_MS,
+      },
       ...(config.SEND_RATE_MAX_PER_SECOND
         ? { defaultRateLimit: { max: config.SEND_RATE_MAX_PER_SECOND, durationMs: 1000 } }
         : {}),

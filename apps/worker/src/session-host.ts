@@ -1,4 +1,5 @@
 import type { AuthStateStore } from '@wafleet/auth-store';
+import type { CloudSessionStore } from '@wafleet/cloud-api';
 import type { Logger } from '@wafleet/core';
 import type { WafleetMetrics } from '@wafleet/metrics';
 import type { LeaseKeeper } from '@wafleet/ownership';
@@ -16,6 +17,7 @@ import {
 } from '@wafleet/queue';
 import { SessionRunner, type SessionRunnerOptions, type SessionState } from '@wafleet/session';
 import { BaileysSendTransport } from './baileys-transport.js';
+import { CloudSendTransport, CloudSessionRunner } from './cloud-session.js';
 import type { ConnectLimiter } from './connect-limiter.js';
 import type { SessionCommand } from './worker-command.js';
 
@@ -23,9 +25,12 @@ import type { SessionCommand } from './worker-command.js';
 export interface HostedSession {
   sessionId: string;
   fence: number;
-  runner: SessionRunner;
+  /** A Baileys socket runner, or the Graph client of a Cloud API session. */
+  runner: SessionRunner | CloudSessionRunner;
   /** Consumes the session's send queue while the session is open. */
   consumer: SessionSendConsumer;
+  /** The session's own send rate the consumer was built with (null: the default). */
+  rate: SendRateLimit | null;
   /** Monotonic start of the ownership, for metrics. */
   since: number;
   /** Unix ms of the last time the session reached open while owned here, for metrics. */
@@ -52,6 +57,13 @@ export interface SessionHostOptions {
   /** Hook for the send pipeline: called when a session opens or stops being open, and when it goes away. */
   onSessionOpen?: (hosted: HostedSession) => void;
   onSessionClosed?: (sessionId: string) => void;
+  /** Cloud API sessions (kind `cloud`); without it this worker leaves them to others. */
+  cloud?: {
+    store: CloudSessionStore;
+    tokenCheckIntervalMs: number;
+    refreshAheadMs: number;
+    warnAheadMs: number;
+  };
 }
 
 /**
@@ -62,6 +74,7 @@ export class SessionHost {
   private readonly sessions = new Map<string, HostedSession>();
   private readonly acquiring = new Set<string>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly cloudExpiry = new Map<string, number>();
   private accepting = true;
 
   constructor(private readonly o: SessionHostOptions) {}
@@ -114,7 +127,8 @@ export class SessionHost {
     const log = this.o.logger.child({ sessionId });
     try {
       const record = await this.o.records.get(sessionId);
-      if (!record || record.desired !== 'running' || record.kind !== 'baileys') return;
+      if (!record || record.desired !== 'running') return;
+      if (record.kind !== 'baileys' && !(record.kind === 'cloud' && this.o.cloud)) return;
       const result = await this.o.keeper.acquire(sessionId);
       if (!result.acquired) {
         // Never steal: the previous owner releases it (graceful) or its TTL runs out (vanished).
@@ -138,13 +152,17 @@ export class SessionHost {
         return;
       }
       const fence = result.fence;
-      const runner = this.createRunner(sessionId, fence);
+      const runner =
+        record.kind === 'cloud'
+          ? this.createCloudRunner(sessionId, fence)
+          : this.createRunner(sessionId, fence);
       const consumer = this.createConsumer(sessionId, fence, runner, record.settings);
       const hosted: HostedSession = {
         sessionId,
         fence,
         runner,
         consumer,
+        rate: rateLimitFrom(record.settings) ?? null,
         since: performance.now(),
       };
       this.sessions.set(sessionId, hosted);
@@ -164,16 +182,22 @@ export class SessionHost {
   private createConsumer(
     sessionId: string,
     fence: number,
-    runner: SessionRunner,
+    runner: SessionRunner | CloudSessionRunner,
     settings: Record<string, unknown>,
   ): SessionSendConsumer {
+    const cloud = runner instanceof CloudSessionRunner;
     return new SessionSendConsumer({
       sessionId,
       keys: this.o.keys,
       connection: this.o.queueConnection,
       lease: { workerId: this.o.workerId, fence },
-      transport: new BaileysSendTransport(runner),
-      rateLimit: rateLimitFrom(settings) ?? this.o.defaultRateLimit ?? SEND_RATE_PRESETS.unofficial,
+      transport: cloud ? new CloudSendTransport(runner) : new BaileysSendTransport(runner),
+      // Cloud API numbers: Graph's default throughput (80/s); the env default is for unofficial ones.
+      rateLimit:
+        rateLimitFrom(settings) ??
+        (cloud ? SEND_RATE_PRESETS.cloud : undefined) ??
+        this.o.defaultRateLimit ??
+        SEND_RATE_PRESETS.unofficial,
       ...(this.o.ackTimeoutMs ? { ackTimeoutMs: this.o.ackTimeoutMs } : {}),
       fenceCheck: () => this.o.keeper.holds(sessionId),
       logger: this.o.logger.child({ sessionId, part: 'send' }),
@@ -196,6 +220,7 @@ export class SessionHost {
               messageId: event.messageId,
               sentAt: event.sentAt,
               attempts: event.attemptsMade,
+              ...(event.providerMessageId ? { providerMessageId: event.providerMessageId } : {}),
             },
           }).catch(() => undefined);
         } else if (event.type === 'message.failed') {
@@ -218,22 +243,8 @@ export class SessionHost {
     });
   }
 
-  private createRunner(sessionId: string, fence: number): SessionRunner {
-    const runner = new SessionRunner({
-      sessionId,
-      logger: this.o.logger,
-      socket: this.o.socket,
-      ...(this.o.policy ? { policy: this.o.policy } : {}),
-      openAuth: () =>
-        this.o.authStore.open(sessionId, {
-          fence,
-          onFencedOut: (err) => {
-            this.o.metrics.fenceRejections.inc({ op: 'auth' });
-            runner.fenceOut(err);
-          },
-        }),
-    });
-    const publish = (type: string, data: Record<string, unknown>) =>
+  private publisher(sessionId: string, fence: number) {
+    return (type: string, data: Record<string, unknown>) =>
       publishSessionEvent(this.o.redis, this.o.keys, {
         sessionId,
         type,
@@ -241,9 +252,19 @@ export class SessionHost {
       }).catch((err: unknown) =>
         this.o.logger.warn({ err, sessionId, type }, 'could not publish session event'),
       );
+  }
+
+  /** Status changes of either kind of session: metrics, the fenced session record, the event stream. */
+  private wireStatus(
+    sessionId: string,
+    fence: number,
+    runner: SessionRunner | CloudSessionRunner,
+  ): void {
+    const publish = this.publisher(sessionId, fence);
+    const kind = runner instanceof CloudSessionRunner ? 'cloud' : 'baileys';
     runner.on('status', (e) => {
       if (e.state === 'open') {
-        this.o.metrics.sessionConnects.inc({ kind: 'baileys' });
+        this.o.metrics.sessionConnects.inc({ kind });
         const owned = this.sessions.get(sessionId);
         if (owned?.runner === runner) owned.lastOpenMs = Date.now();
       }
@@ -279,6 +300,58 @@ export class SessionHost {
         else if (e.previous === 'open') this.o.onSessionClosed?.(sessionId);
       }
     });
+  }
+
+  private createCloudRunner(sessionId: string, fence: number): CloudSessionRunner {
+    const cloud = this.o.cloud!;
+    const publish = this.publisher(sessionId, fence);
+    const runner = new CloudSessionRunner({
+      sessionId,
+      store: cloud.store,
+      logger: this.o.logger,
+      tokenCheckIntervalMs: cloud.tokenCheckIntervalMs,
+      refreshAheadMs: cloud.refreshAheadMs,
+      warnAheadMs: cloud.warnAheadMs,
+      onCall: (info) =>
+        this.o.metrics.cloudApiCalls.inc({
+          status: String(info.httpStatus),
+          code: String(info.graphCode ?? 0),
+        }),
+      onTokenEvent: (type, data) => void publish(type, data),
+      onTokenExpiry: (expiresAtMs) => {
+        this.cloudExpiry.set(sessionId, expiresAtMs);
+        this.updateCloudExpiry();
+      },
+    });
+    this.wireStatus(sessionId, fence, runner);
+    return runner;
+  }
+
+  /** The earliest known token expiry over this worker's cloud sessions (0 = none expires). */
+  private updateCloudExpiry(): void {
+    const dated = [...this.cloudExpiry.entries()]
+      .filter(([id, ms]) => ms > 0 && this.sessions.has(id))
+      .map(([, ms]) => ms);
+    this.o.metrics.cloudTokenExpiry.set(dated.length ? Math.min(...dated) / 1000 : 0);
+  }
+
+  private createRunner(sessionId: string, fence: number): SessionRunner {
+    const runner = new SessionRunner({
+      sessionId,
+      logger: this.o.logger,
+      socket: this.o.socket,
+      ...(this.o.policy ? { policy: this.o.policy } : {}),
+      openAuth: () =>
+        this.o.authStore.open(sessionId, {
+          fence,
+          onFencedOut: (err) => {
+            this.o.metrics.fenceRejections.inc({ op: 'auth' });
+            runner.fenceOut(err);
+          },
+        }),
+    });
+    const publish = this.publisher(sessionId, fence);
+    this.wireStatus(sessionId, fence, runner);
     // The QR string is a credential: it goes only to the event stream (read by authenticated callers), never to logs.
     runner.on('qr', (e) => void publish('session.qr', { qr: e.qr }));
     runner.on('pairing_code', (e) => void publish('session.pairing_code', { code: e.code }));
@@ -341,6 +414,7 @@ export class SessionHost {
         return;
       case 'reload_settings':
         log.info('reloading settings by request');
+        if (hosted.runner instanceof CloudSessionRunner) await hosted.runner.tokenReplaced();
         await this.reloadSettings(hosted);
         return;
       case 'pairing_code': {
@@ -367,19 +441,24 @@ export class SessionHost {
   private async reloadSettings(hosted: HostedSession): Promise<void> {
     const record = await this.o.records.get(hosted.sessionId);
     if (!record || this.sessions.get(hosted.sessionId) !== hosted) return;
-    await hosted.consumer.close();
-    if (this.sessions.get(hosted.sessionId) !== hosted) return;
-    hosted.consumer = this.createConsumer(
-      hosted.sessionId,
-      hosted.fence,
-      hosted.runner,
-      record.settings,
-    );
-    await hosted.consumer.start();
+    const rate = rateLimitFrom(record.settings) ?? null;
+    // Only a changed rate needs a new consumer; the socket is never touched.
+    if (JSON.stringify(rate) !== JSON.stringify(hosted.rate)) {
+      hosted.rate = rate;
+      await hosted.consumer.close();
+      if (this.sessions.get(hosted.sessionId) !== hosted) return;
+      hosted.consumer = this.createConsumer(
+        hosted.sessionId,
+        hosted.fence,
+        hosted.runner,
+        record.settings,
+      );
+      await hosted.consumer.start();
+    }
     await publishSessionEvent(this.o.redis, this.o.keys, {
       sessionId: hosted.sessionId,
       type: 'session.settings_applied',
-      data: { rateLimit: rateLimitFrom(record.settings) ?? null, fence: hosted.fence },
+      data: { rateLimit: rate, fence: hosted.fence },
     }).catch(() => undefined);
   }
 

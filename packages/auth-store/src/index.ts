@@ -24,3 +24,4 @@ export {
   type RedisAuthStateStoreOptions,
 } from './redis-auth-state-store.js';
 export { readEnvelopeKeyId } from './value-cipher.js';
+export { ValueCipher } from './value-cipher.js';

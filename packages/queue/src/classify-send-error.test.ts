@@ -27,7 +27,7 @@ const EXPECTED_KIND: Record<SendFailureReason, SendFailureKind> = {
   unknown: 'transient',
   reengagement_window: 'permanent',
   throughput_limited: 'transient',
-  token_invalid: 'permanent',
+  token_invalid: 'transient',
 };
 
 function boom(statusCode: number, message = 'boom'): Error {
@@ -37,6 +37,36 @@ function boom(statusCode: number, message = 'boom'): Error {
 function sysError(code: string): Error {
   return Object.assign(new Error(`${code} happened`), { code });
 }
+
+function graph(httpStatus: number, graphCode?: number): Error {
+  return Object.assign(new Error(`Graph error ${graphCode ?? '-'}`), {
+    name: 'GraphApiError',
+    httpStatus,
+    ...(graphCode !== undefined ? { graphCode } : {}),
+  });
+}
+
+describe('classifySendError: Graph API errors (Cloud API sessions)', () => {
+  it.each<[number, number | undefined, SendFailureReason, SendFailureKind]>([
+    [400, 130429, 'throughput_limited', 'transient'],
+    [400, 131056, 'throughput_limited', 'transient'],
+    [400, 131047, 'reengagement_window', 'permanent'],
+    [401, 190, 'token_invalid', 'transient'],
+    [400, 100, 'invalid_payload', 'permanent'],
+    [400, 132001, 'invalid_payload', 'permanent'],
+    [400, 131026, 'not_on_whatsapp', 'permanent'],
+    [400, 131053, 'media_unreachable', 'permanent'],
+    [403, 368, 'session_forbidden', 'permanent'],
+    [500, undefined, 'unknown', 'transient'],
+    [503, 131016, 'unknown', 'transient'],
+    [0, undefined, 'timeout', 'transient'],
+    [429, undefined, 'throughput_limited', 'transient'],
+    [401, undefined, 'token_invalid', 'transient'],
+    [400, 999999, 'invalid_payload', 'permanent'],
+  ])('HTTP %i code %s → %s (%s)', (httpStatus, graphCode, reason, kind) => {
+    expect(classifySendError(graph(httpStatus, graphCode))).toMatchObject({ reason, kind });
+  });
+});
 
 describe('classifySendError', () => {
   it.each(SEND_FAILURE_REASONS.map((reason) => [reason, EXPECTED_KIND[reason]] as const))(

@@ -153,3 +153,53 @@ describe('parseSendJob', () => {
     ).toEqual(['messageId: must be derived from the session id and idempotency key']);
   });
 });
+
+describe('parseSendRequest: Cloud API content (templates, uploaded media ids, wamid refs)', () => {
+  const req = (content: unknown) => ({ sessionId: 's1', to: '15551234567', content });
+
+  it('accepts a template with components, media by mediaId and a reply to a wamid', () => {
+    const template = {
+      type: 'template',
+      name: 'order_update',
+      language: 'en_US',
+      components: [{ type: 'body', parameters: [{ type: 'text', text: '42' }] }],
+    };
+    expect(parseSendRequest(req(template), { now: NOW }).content).toEqual(template);
+    const image = {
+      type: 'image',
+      mediaId: '1234567890',
+      replyTo: 'wamid.HBgLMTU1NTEyMzQ1NjcVAgA=',
+    };
+    expect(parseSendRequest(req(image), { now: NOW }).content).toEqual(image);
+    const doc = { type: 'document', mediaId: '99', fileName: 'a.pdf' };
+    expect(parseSendRequest(req(doc), { now: NOW }).content).toEqual(doc);
+  });
+
+  it.each<[string, unknown, string]>([
+    [
+      'a template name with capitals',
+      { type: 'template', name: 'Bad', language: 'en' },
+      'content.name',
+    ],
+    [
+      'a template language like english',
+      { type: 'template', name: 'ok', language: 'english' },
+      'content.language',
+    ],
+    [
+      'a template component of an unknown type',
+      { type: 'template', name: 'ok', language: 'en', components: [{ type: 'side' }] },
+      'content.components[0].type',
+    ],
+    ['two media sources', { type: 'image', mediaId: '1', url: 'https://x.test/a.png' }, 'content'],
+    ['a mediaId that is not digits', { type: 'image', mediaId: 'abc' }, 'content.mediaId'],
+    [
+      'a document by url without mimetype',
+      { type: 'document', url: 'https://x.test/a', fileName: 'a' },
+      'content.mimetype',
+    ],
+  ])('rejects %s, naming the field', (_what, content, path) => {
+    const problems = problemsOf(() => parseSendRequest(req(content), { now: NOW }));
+    expect(problems.some((p) => p.startsWith(`${path}:`))).toBe(true);
+  });
+});

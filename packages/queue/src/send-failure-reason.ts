@@ -47,8 +47,10 @@ export function failureKind(reason: SendFailureReason): SendFailureKind {
     case 'media_unreachable': // the URL answered 4xx or does not resolve; a 5xx or a timeout is sent as `timeout`
     case 'expired':
     case 'reengagement_window': // Cloud API: outside the 24 h window only a template may go.
-    case 'token_invalid': // a revoked Cloud API token needs an operator; retries only burn attempts
       return 'permanent';
+    // A revoked Cloud API token: the session stops sending and the job waits at the head of the
+    // queue until an operator replaces the token (the consumer hands it back, no attempt used).
+    case 'token_invalid':
     case 'socket_closed':
     case 'timeout':
     case 'rate_limited':

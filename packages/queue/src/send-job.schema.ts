@@ -25,6 +25,7 @@ export const CONTENT_TYPES = [
   'location',
   'contact',
   'reaction',
+  'template',
 ] as const;
 
 /** One of {@link CONTENT_TYPES}. */
@@ -41,8 +42,15 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 export const PRIORITY_RANGE = { min: 1, max: 100, default: 50 } as const;
 
 const MESSAGE_REF_RULE =
-  'must be a WhatsApp message id (1-128 characters of A-Z, a-z, 0-9, _ or -)';
-const MESSAGE_REF = /^[A-Za-z0-9_-]{1,128}$/;
+  'must be a WhatsApp message id (1-128 characters of A-Z, a-z, 0-9, _ or -) or a Cloud API id (wamid.…)';
+const MESSAGE_REF = /^(?:[A-Za-z0-9_-]{1,128}|wamid\.[A-Za-z0-9+/=_-]{1,256})$/;
+const MEDIA_ID_RULE = 'must be a Cloud API media id (digits, from an upload)';
+const MEDIA_ID = /^[0-9]{1,32}$/;
+const TEMPLATE_NAME_RULE = 'must be a template name (1-512 characters of a-z, 0-9 or _)';
+const TEMPLATE_NAME = /^[a-z0-9_]{1,512}$/;
+const TEMPLATE_LANGUAGE_RULE = 'must be a template language code like en or en_US';
+const TEMPLATE_LANGUAGE = /^[a-z]{2,3}(?:_[A-Z]{2})?$/;
+const MAX_TEMPLATE_COMPONENTS = 20;
 const MAX_MENTIONS = 256;
 const MAX_URL_CHARS = 4096;
 const MAX_VCARD_CHARS = 65_536;
@@ -93,6 +101,7 @@ const threading = {
 interface MediaFields {
   url?: string | undefined;
   base64?: string | undefined;
+  mediaId?: string | undefined;
   mimetype?: string | undefined;
   voiceNote?: boolean | undefined;
 }
@@ -100,6 +109,8 @@ interface MediaFields {
 const mediaSource = {
   url: httpUrl.optional(),
   base64: z.string().optional(),
+  /** A Cloud API media id from an upload (cloud sessions only). */
+  mediaId: z.string().regex(MEDIA_ID, { error: MEDIA_ID_RULE }).optional(),
   mimetype: z.string().optional(),
 };
 
@@ -107,8 +118,13 @@ const mediaSource = {
 function mediaRules(type: MediaType, limits: SendLimits) {
   const maxBytes = type === 'document' ? limits.documentMaxBytes : limits.mediaMaxBytes;
   return (media: MediaFields, ctx: z.RefinementCtx): void => {
-    if ((media.url === undefined) === (media.base64 === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'must have exactly one of url or base64', path: [] });
+    const sources = [media.url, media.base64, media.mediaId].filter((v) => v !== undefined);
+    if (sources.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must have exactly one of url, base64 or mediaId',
+        path: [],
+      });
     }
     if (media.base64 !== undefined) {
       // Reject by length first: a regex over an oversized payload is wasted work.
@@ -124,7 +140,16 @@ function mediaRules(type: MediaType, limits: SendLimits) {
         });
       }
     }
-    if (media.mimetype === undefined) return;
+    if (media.mimetype === undefined) {
+      if (type === 'document' && media.mediaId === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be given (like application/pdf) for a document sent by url or base64',
+          path: ['mimetype'],
+        });
+      }
+      return;
+    }
     const base = baseMimeType(media.mimetype);
     if (type === 'document') {
       if (base === undefined) {
@@ -196,7 +221,7 @@ export function sendContentSchema(limits: SendLimits = DEFAULT_SEND_LIMITS) {
         fileName: text(255).refine((name) => !/[/\\]|\p{Cc}/u.test(name), {
           error: 'must be a file name without path separators or control characters',
         }),
-        mimetype: z.string(),
+        mimetype: z.string().optional(),
         caption,
         ...threading,
       })
@@ -239,6 +264,27 @@ export function sendContentSchema(limits: SendLimits = DEFAULT_SEND_LIMITS) {
       emoji: z.string().refine((emoji) => emoji === '' || isSingleEmoji(emoji), {
         error: 'must be a single emoji, or "" to remove the reaction',
       }),
+    }),
+    z.strictObject({
+      type: z.literal('template'),
+      /** An approved template of the business account (Cloud API sessions only). */
+      name: z.string().regex(TEMPLATE_NAME, { error: TEMPLATE_NAME_RULE }),
+      language: z.string().regex(TEMPLATE_LANGUAGE, { error: TEMPLATE_LANGUAGE_RULE }),
+      /** Graph's template components (header/body/button parameters), passed through as given. */
+      components: z
+        .array(
+          z.looseObject({
+            type: z.enum(['header', 'body', 'button', 'footer'], {
+              error: 'must be header, body, button or footer',
+            }),
+            parameters: z.array(z.looseObject({ type: z.string().min(1) })).optional(),
+          }),
+        )
+        .max(MAX_TEMPLATE_COMPONENTS, {
+          error: `must have at most ${MAX_TEMPLATE_COMPONENTS} components`,
+        })
+        .optional(),
+      replyTo: threading.replyTo,
     }),
   ]);
 }

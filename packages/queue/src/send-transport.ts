@@ -6,6 +6,8 @@ export interface SendResult {
   readonly messageId: string;
   /** When the server acknowledged the message, epoch ms. */
   readonly sentAt: number;
+  /** Cloud API sessions: the Graph message id (`wamid.…`) the message got. */
+  readonly providerMessageId?: string;
 }
 
 /** Per-call context a transport gets with each send. */

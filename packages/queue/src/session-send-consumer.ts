@@ -8,7 +8,7 @@ import {
   type MinimalJob,
 } from 'bullmq';
 import type { Logger } from '@wafleet/core';
-import { closeRedis, createRedis, type Keys, type RedisClient } from '@wafleet/redis';
+import { closeRedis, createRedis, LuaScript, type Keys, type RedisClient } from '@wafleet/redis';
 import { classifySendError } from './classify-send-error.js';
 import { SendError, SendValidationError } from './errors.js';
 import type { SendLimits } from './media-rules.js';
@@ -62,6 +62,8 @@ export type SendConsumerEvent =
       readonly messageId: string;
       readonly sentAt: number;
       readonly attemptsMade: number;
+      /** Cloud API: the Graph message id. */
+      readonly providerMessageId?: string;
     }
   | {
       readonly type: 'message.failed';
@@ -133,6 +135,11 @@ export interface SessionSendConsumerOptions {
 export const DEFAULT_ACK_TIMEOUT_MS = 20_000;
 /** Wait after a rate-limit error when the server did not say how long. */
 export const DEFAULT_RATE_LIMITED_BACKOFF_MS = 5_000;
+
+/** Added to the rate window so loopback/network jitter never shows the receiver one send too many. */
+const RATE_JITTER_MARGIN_MS = 50;
+
+const sendSlotScript = new LuaScript(new URL('./take-send-slot-1.lua', import.meta.url), 1);
 
 function errorOf(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
@@ -328,6 +335,9 @@ export class SessionSendConsumer {
       const waited = await sleep(this.lastSendStartedAt + wanted - Date.now(), this.stop.signal);
       if (!waited || !this.canSend()) return this.handBack(job, token);
     }
+    if (!(await this.takeSendSlot(job.id ?? data.messageId)) || !this.canSend()) {
+      return this.handBack(job, token);
+    }
     this.lastSendStartedAt = Date.now();
     let result: SendResult;
     try {
@@ -351,7 +361,11 @@ export class SessionSendConsumer {
       at: result.sentAt,
     });
     if (recorded.outcome === 'fenced_out') return this.fenceOut(job, token, recorded.leaseHolder);
-    return { messageId: result.messageId, sentAt: result.sentAt };
+    return {
+      messageId: result.messageId,
+      sentAt: result.sentAt,
+      ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}),
+    };
   }
 
   private canSend(): boolean {
@@ -395,9 +409,12 @@ export class SessionSendConsumer {
     if (failure.kind === 'permanent') {
       return this.fail(job, token, data.messageId, failure.reason, failure.message);
     }
-    // The session went down under the send: wait for it like any queued job, without using an
-    // attempt, and keep the job at the head of the queue so order holds.
-    if (failure.reason === 'socket_closed' && !this.options.transport.isOpen()) {
+    // The session went down under the send (socket closed, Cloud API token revoked): wait for it
+    // like any queued job, without using an attempt, and keep the job at the head so order holds.
+    if (
+      (failure.reason === 'socket_closed' || failure.reason === 'token_invalid') &&
+      !this.options.transport.isOpen()
+    ) {
       return this.handBack(job, token);
     }
     // Rate limits concern the whole number: hold the whole queue (BullMQ's limiter key, shared
@@ -459,6 +476,28 @@ export class SessionSendConsumer {
     return this.handBack(job, token);
   }
 
+  /**
+   * Waits for a slot of the session's sliding-window rate (shared in Redis by every owner, on
+   * Redis time): at most `max` sends start in any `durationMs`, not just per fixed window as
+   * BullMQ's limiter counts. A little margin keeps network jitter from letting the receiver see
+   * one more. False when the consumer is closing.
+   */
+  private async takeSendSlot(member: string): Promise<boolean> {
+    const rate = this.options.rateLimit ?? SEND_RATE_PRESETS.unofficial;
+    const unique = `${member}:${Date.now()}:${Math.random().toString(36).slice(2, 8)}`;
+    for (;;) {
+      const wait = Number(
+        await sendSlotScript.run(
+          this.connection,
+          [this.options.keys.sendRate(this.sessionId)],
+          [rate.durationMs + RATE_JITTER_MARGIN_MS, rate.max, unique],
+        ),
+      );
+      if (wait <= 0) return true;
+      if (!(await sleep(wait, this.stop.signal))) return false;
+    }
+  }
+
   private record(
     messageId: string,
     job: Job<SendJob, SendResult>,
@@ -490,6 +529,7 @@ export class SessionSendConsumer {
       messageId: result.messageId,
       sentAt: result.sentAt,
       attemptsMade: job.attemptsMade,
+      ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}),
     });
   }
 

@@ -54,6 +54,11 @@ describe('key schema', () => {
     expect(k.apiRateLimit('key1', 42)).toBe('t123:api:ratelimit:key1:42');
     expect(k.restartLock('a')).toBe('t123:{s:a}:restart-lock');
     expect(k.demoPhone('a')).toBe('t123:{s:a}:demo:phone');
+    expect(k.sendRate('a')).toBe('t123:{s:a}:send-rate');
+    expect(k.cloud('a')).toBe('t123:{s:a}:cloud');
+    expect(k.cloudSent('a', 'm1')).toBe('t123:{s:a}:cloud:sent:m1');
+    expect(k.cloudWamid('a', 'wamid.X=')).toBe('t123:{s:a}:cloud:wamid:wamid.X=');
+    expect(k.cloudSeen('a', 'e1')).toBe('t123:{s:a}:cloud:seen:e1');
     expect(k.webhookDeadLetters()).toBe('t123:webhooks:dead');
     expect(k.alerts()).toBe('t123:alerts');
   });

@@ -72,6 +72,16 @@ export function createKeys(prefix = 'wf') {
     demoPhone: (id: string) => `${s(id)}:demo:phone`,
     /** Sorted set of webhook deliveries that used every attempt (score = failed at, ms). */
     webhookDeadLetters: () => `${prefix}:webhooks:dead`,
+    /** Sorted set of recent send starts of a session (its sliding-window send rate). */
+    sendRate: (id: string) => `${s(id)}:send-rate`,
+    /** Hash of a Cloud API session: config, sealed token and app secret, token check results. */
+    cloud: (id: string) => `${s(id)}:cloud`,
+    /** Cloud API: the Graph message id (wamid) a job's message id was sent as (with a TTL). */
+    cloudSent: (id: string, messageId: string) => `${s(id)}:cloud:sent:${messageId}`,
+    /** Cloud API: the job message id of a Graph message id, for status webhooks (with a TTL). */
+    cloudWamid: (id: string, wamid: string) => `${s(id)}:cloud:wamid:${wamid}`,
+    /** Cloud API: marks a webhook message or status id as processed (Meta retries; with a TTL). */
+    cloudSeen: (id: string, eventId: string) => `${s(id)}:cloud:seen:${eventId}`,
     /** Hash: alert id (`session:<id>`, `worker:<id>`, `queue:<id>`) → JSON of the open alert (session monitor). */
     alerts: () => `${prefix}:alerts`,
   };

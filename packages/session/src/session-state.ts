@@ -14,6 +14,8 @@ export const SESSION_STATES = [
   'conflict',
   'auth_error',
   'failed',
+  /** Cloud API sessions: Graph refused the access token (code 190); a new token resumes. */
+  'token_invalid',
 ] as const;
 
 export type SessionState = (typeof SESSION_STATES)[number];
@@ -26,4 +28,5 @@ export const TERMINAL_STATES: ReadonlySet<SessionState> = new Set([
   'conflict',
   'auth_error',
   'failed',
+  'token_invalid',
 ]);

@@ -1,4 +1,5 @@
 import type { AuthStateStore } from '@wafleet/auth-store';
+import type { CloudSessionStore } from '@wafleet/cloud-api';
 import type { WafleetClient } from '@wafleet/client';
 import type { ApiConfig, Logger } from '@wafleet/core';
 import type { ReadinessCheck, Registry } from '@wafleet/metrics';
@@ -30,6 +31,7 @@ export interface ApiDeps {
   policy: UrlPolicy;
   box: SecretBox;
   authStore: AuthStateStore;
+  cloud: CloudSessionStore;
   readiness: ReadinessCheck[];
   demo: SimDemo | undefined;
 }

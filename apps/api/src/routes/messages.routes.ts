@@ -72,6 +72,10 @@ const statusSchema = z
     error: z.string().nullable(),
     queuedAt: z.string().nullable(),
     sentAt: z.string().nullable(),
+    providerMessageId: z
+      .string()
+      .nullable()
+      .describe('Cloud API sessions: the Graph message id (wamid.…) once sent'),
     deliveredAt: z.string().nullable(),
     readAt: z.string().nullable(),
     failedAt: z.string().nullable(),
@@ -98,6 +102,7 @@ function toStatusView(s: SendStatus): z.output<typeof statusSchema> {
     error: m?.error ?? s.failure?.message ?? null,
     queuedAt: iso(m?.queuedAt),
     sentAt: iso(m?.sentAt ?? s.result?.sentAt),
+    providerMessageId: s.result?.providerMessageId ?? null,
     // Read implies delivered; when both receipts come at once only the read one may arrive.
     deliveredAt: iso(m?.deliveredAt ?? m?.readAt),
     readAt: iso(m?.readAt),
@@ -140,7 +145,29 @@ export function registerMessageRoutes(app: FastifyInstance, deps: ApiDeps): void
           },
         ]);
       }
-      await deps.control.get(id);
+      const record = await deps.control.get(id);
+      const content = body.content as { type?: unknown; mediaId?: unknown; mentions?: unknown };
+      if (record.kind === 'baileys' && content.type === 'template') {
+        throw validationError([
+          {
+            path: 'body.content.type',
+            rule: 'template messages need a session of kind cloud (the official Cloud API)',
+          },
+        ]);
+      }
+      if (record.kind === 'baileys' && content.mediaId !== undefined) {
+        throw validationError([
+          {
+            path: 'body.content.mediaId',
+            rule: 'is a Cloud API upload id: on a baileys session send url or base64',
+          },
+        ]);
+      }
+      if (record.kind === 'cloud' && content.mentions !== undefined) {
+        throw validationError([
+          { path: 'body.content.mentions', rule: 'is not supported by the Cloud API' },
+        ]);
+      }
       const options: SendOptionsInput = {
         ...(body.options as SendOptionsInput | undefined),
         ...(headerKey !== undefined ? { idempotencyKey: headerKey } : {}),

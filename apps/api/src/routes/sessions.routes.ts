@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { SessionRecord } from '@wafleet/redis';
+import { cloudSessionConfigSchema } from '@wafleet/cloud-api';
 import { z } from 'zod';
 import { hasScope } from '../auth/api-key-store.js';
 import { apiErrors } from '../errors.js';
@@ -32,8 +33,14 @@ const nameSchema = z
 const createBody = z.strictObject({
   id: sessionIdSchema,
   kind: z
-    .literal('baileys', { error: 'must be "baileys" (multi-device login by QR or pairing code)' })
+    .enum(['baileys', 'cloud'], {
+      error:
+        'must be "baileys" (multi-device login by QR or pairing code) or "cloud" (official Cloud API)',
+    })
     .default('baileys'),
+  cloud: cloudSessionConfigSchema
+    .optional()
+    .describe('kind cloud only: Graph API config (the token and app secret are never shown again)'),
   name: nameSchema.optional(),
   start: z
     .boolean({ error: 'must be true or false' })
@@ -114,6 +121,9 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ApiDeps): void
     },
     async (request, reply) => {
       const body = request.body as z.output<typeof createBody>;
+      if ((body.kind === 'cloud') !== (body.cloud !== undefined)) {
+        throw apiErrors.create('CLOUD_CONFIG_REQUIRED', {});
+      }
       const settings: StoredSettings = {};
       let webhookSecret: string | undefined;
       if (body.webhook) {
@@ -122,20 +132,30 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ApiDeps): void
         webhookSecret = w.generated;
       }
       if (body.rateLimit) settings.rateLimit = body.rateLimit;
+      // A cloud session is created stopped and started once its config is stored, so no worker
+      // takes it before it can send.
       const created = await records.create({
         id: body.id,
         kind: body.kind,
         ...(body.name !== undefined ? { name: body.name } : {}),
-        desired: body.start ? 'running' : 'stopped',
+        desired: body.start && !body.cloud ? 'running' : 'stopped',
         settings: settings as Record<string, unknown>,
       });
       if (!created) throw apiErrors.create('SESSION_EXISTS', { sessionId: body.id });
+      if (body.cloud) {
+        await deps.cloud.save(body.id, body.cloud);
+        if (body.start) await records.setDesired(body.id, 'running');
+      }
       const record = await control.get(body.id);
       request.log.info({ sessionId: body.id, keyId: request.apiKey?.id }, 'session created');
       return reply
         .code(201)
         .header('location', `/v1/sessions/${body.id}`)
-        .send({ ...toSessionView(record), ...(webhookSecret ? { webhookSecret } : {}) });
+        .send({
+          ...toSessionView(record),
+          ...(body.cloud ? { cloud: await deps.cloud.view(body.id) } : {}),
+          ...(webhookSecret ? { webhookSecret } : {}),
+        });
     },
   );
 
@@ -173,7 +193,11 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ApiDeps): void
     },
     async (request) => {
       const { id } = request.params as z.output<typeof sessionParams>;
-      return toSessionView(await control.get(id));
+      const record = await control.get(id);
+      return {
+        ...toSessionView(record),
+        ...(record.kind === 'cloud' ? { cloud: await deps.cloud.view(id) } : {}),
+      };
     },
   );
 

@@ -10,6 +10,11 @@ export const WEBHOOK_EVENT_TYPES = [
   'message.sent',
   'message.status',
   'message.failed',
+  // Cloud API sessions: token lifecycle.
+  'session.token_invalid',
+  'session.token_expiring',
+  'session.token_refreshed',
+  'session.token_refresh_failed',
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];

@@ -31,6 +31,10 @@ export const sessionViewSchema = z
       .nullable()
       .describe('The secret is never shown again after it was set'),
     rateLimit: z.object({ max: z.number(), durationMs: z.number() }).nullable(),
+    cloud: z
+      .looseObject({ phoneNumberId: z.string() })
+      .optional()
+      .describe('kind cloud: the Graph config and token checks, never the token or app secret'),
   })
   .describe('Session');
 

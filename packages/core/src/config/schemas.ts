@@ -190,6 +190,18 @@ export const workerConfigSchema = z
       2000,
       'Full reconcile of assignments (notifications make it immediate; this bounds a lost one).',
     ),
+    CLOUD_TOKEN_CHECK_INTERVAL_MS: ms(
+      21_600_000,
+      'Cloud API sessions: how often the worker checks each access token (debug_token) and refreshes user tokens due.',
+    ),
+    CLOUD_TOKEN_REFRESH_AHEAD_MS: ms(
+      604_800_000,
+      'Cloud API sessions: a user token is exchanged for a new long-lived one this long before it expires.',
+    ),
+    CLOUD_TOKEN_WARN_AHEAD_MS: ms(
+      864_000_000,
+      'Cloud API sessions: a session.token_expiring event is emitted when a token expires within this.',
+    ),
     WA_WEBSOCKET_URL: envVar(
       z
         .string()
