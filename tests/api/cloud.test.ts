@@ -415,6 +415,26 @@ describe('Cloud API sessions (real api, coordinator and worker processes, Redis,
     expect(bodies).toEqual(Array.from({ length: 2000 }, (_, i) => `n${i}`));
   }, 180_000);
 
+  it('the worker exports cloud sessions by kind, Graph calls by status and code, and the token expiry', async () => {
+    const worker = cluster.workers[0]!;
+    await until(
+      async () =>
+        /wafleet_sessions\{[^}]*kind="cloud"[^}]*\} [1-9]/.test(
+          await (await fetch(`${worker.baseUrl}/metrics`)).text(),
+        ),
+      { what: 'cloud sessions in the worker metrics' },
+    );
+    const text = await (await fetch(`${worker.baseUrl}/metrics`)).text();
+    expect(text).toMatch(/wafleet_cloud_api_calls_total\{[^}]*status="200"[^}]*\} [1-9]/);
+    expect(text).toMatch(/wafleet_cloud_api_calls_total\{[^}]*code="131047"[^}]*\} 1/);
+    // The earliest dated token is c-user-fail's (2 days left): in the future, within 3 days.
+    const expiry = Number(
+      /^wafleet_cloud_token_expiry_timestamp_seconds(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1],
+    );
+    expect(expiry * 1000).toBeGreaterThan(Date.now());
+    expect(expiry * 1000).toBeLessThan(Date.now() + 3 * 24 * 3600_000);
+  });
+
   it('no token or app secret in logs, API answers, metrics or Redis', async () => {
     const secrets = [...tokens, APP.appSecret];
     const logs = [api, ...cluster.workers, ...cluster.coordinators].flatMap((p) => p.lines);

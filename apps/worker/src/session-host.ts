@@ -101,12 +101,20 @@ export class SessionHost {
     }));
   }
 
-  /** States of owned sessions, for metrics. */
-  states(): Map<SessionState, number> {
-    const counts = new Map<SessionState, number>();
-    for (const h of this.sessions.values())
-      counts.set(h.runner.state, (counts.get(h.runner.state) ?? 0) + 1);
-    return counts;
+  /** Owned sessions counted by kind and state, for metrics. */
+  states(): { kind: 'baileys' | 'cloud'; state: SessionState; count: number }[] {
+    const counts = new Map<
+      string,
+      { kind: 'baileys' | 'cloud'; state: SessionState; count: number }
+    >();
+    for (const h of this.sessions.values()) {
+      const kind = h.runner instanceof CloudSessionRunner ? 'cloud' : 'baileys';
+      const key = `${kind}:${h.runner.state}`;
+      const entry = counts.get(key) ?? { kind, state: h.runner.state, count: 0 };
+      entry.count++;
+      counts.set(key, entry);
+    }
+    return [...counts.values()];
   }
 
   /** Brings the owned set in line with `assigned`: start what is new, stop and release what is gone. */

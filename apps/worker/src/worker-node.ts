@@ -80,8 +80,8 @@ export class WorkerNode {
     }
     this.o.metrics.ownedSessions.set(this.o.host.size);
     this.o.metrics.sessions.reset();
-    for (const [state, n] of this.o.host.states())
-      this.o.metrics.sessions.set({ state, kind: 'baileys' }, n);
+    for (const { kind, state, count } of this.o.host.states())
+      this.o.metrics.sessions.set({ state, kind }, count);
     this.setLastConnected();
   }
 

@@ -335,12 +335,12 @@ describe('WafleetClient', () => {
       [
         'image without source',
         { ...ok, content: { type: 'image' } },
-        'content: must have exactly one of url or base64',
+        'content: must have exactly one of url, base64 or mediaId',
       ],
       [
         'image with two sources',
         image({ base64: 'AAAA' }),
-        'content: must have exactly one of url or base64',
+        'content: must have exactly one of url, base64 or mediaId',
       ],
       [
         'ftp url',
@@ -426,7 +426,7 @@ describe('WafleetClient', () => {
       [
         'document without mime',
         { ...ok, content: { ...doc, mimetype: undefined } },
-        'content.mimetype: is required',
+        'content.mimetype: must be given (like application/pdf) for a document sent by url or base64',
       ],
       [
         'caption too long',

@@ -6,6 +6,7 @@ import {
   DEFAULT_SEND_JOB_SETTINGS,
   DEFAULT_SEND_LIMITS,
   parseFailureText,
+  triesOf,
   parseSendJobId,
   parseSendRequest,
   readMessageStatus,
@@ -200,7 +201,8 @@ export class WafleetClient {
       return {
         ...base,
         state,
-        attemptsMade: job.attemptsMade,
+        // Sends retried in place count their tries in the job's progress.
+        attemptsMade: job.attemptsMade + triesOf(job),
         result:
           state === 'completed' && isSendResult(job.returnvalue) ? job.returnvalue : undefined,
         failure: state === 'failed' || state === 'delayed' ? failed : undefined,

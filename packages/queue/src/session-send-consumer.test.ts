@@ -15,6 +15,7 @@ import type { SendJob, SendOptionsInput } from './send-job.schema.js';
 import type { SendContext, SendResult, SendTransport } from './send-transport.js';
 import {
   SessionSendConsumer,
+  triesOf,
   type SendConsumerEvent,
   type SessionSendConsumerOptions,
 } from './session-send-consumer.js';
@@ -257,6 +258,33 @@ describe('SessionSendConsumer', () => {
     expect(events.at(-1)).toMatchObject({ type: 'message.sent', messageId: job.messageId });
   });
 
+  it('keeps per-session order when a send is retried: later jobs wait for it', async () => {
+    const t = testTransport(false);
+    t.behave((job, _ctx, call) =>
+      call <= 2
+        ? Promise.reject(new SendError('timeout', `try ${call} timed out`))
+        : Promise.resolve({ messageId: job.messageId, sentAt: Date.now() }),
+    );
+    await consumer(t.transport).start();
+    const jobs = [];
+    for (let i = 0; i < 5; i++) jobs.push(await enqueue(`ordered-${i}`, { priority: 50 }));
+    t.setOpen(true);
+    await until(() => t.sends.length === 7, { what: '7 sends (2 retries)' });
+    expect(t.sends.map((s) => s.text)).toEqual([
+      'ordered-0',
+      'ordered-0',
+      'ordered-0',
+      'ordered-1',
+      'ordered-2',
+      'ordered-3',
+      'ordered-4',
+    ]);
+    const first = await jobOf(jobs[0]!);
+    await until(async () => (await first.getState()) === 'completed', { what: 'completed' });
+    const done = await jobOf(jobs[0]!);
+    expect(done.attemptsMade + triesOf(done)).toBe(3);
+  });
+
   it('fails with the last transient reason when attempts run out', async () => {
     const t = testTransport();
     t.behave(() => Promise.reject(new Error('something odd')));
@@ -264,7 +292,7 @@ describe('SessionSendConsumer', () => {
     const job = await enqueue('doomed');
     await until(async () => (await jobOf(job)).finishedOn !== undefined, { what: 'failed' });
     const stored = await jobOf(job);
-    expect(stored.attemptsMade).toBe(settings.attempts);
+    expect(stored.attemptsMade + triesOf(stored)).toBe(settings.attempts);
     expect(stored.failedReason).toBe('unknown: something odd');
     expect(t.sends).toHaveLength(settings.attempts);
     expect((await readMessageStatus(shared, keys, sessionId, job.messageId))?.reason).toBe(

@@ -146,6 +146,14 @@ function errorOf(value: unknown): Error {
 }
 
 /** Resolves after `ms`, or when `signal` aborts (then returns false). */
+/** Failed send tries of a job so far beyond BullMQ's own attempts (kept in its progress). */
+export function triesOf(job: { progress?: unknown }): number {
+  const p = job.progress as { tries?: unknown } | undefined;
+  return typeof p === 'object' && p !== null && typeof p.tries === 'number' && p.tries > 0
+    ? Math.floor(p.tries)
+    : 0;
+}
+
 function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   if (ms <= 0) return Promise.resolve(!signal.aborted);
   return new Promise((resolve) => {
@@ -325,25 +333,46 @@ export class SessionSendConsumer {
         `expired at ${new Date(data.options.expiresAt).toISOString()}`,
       );
     }
-    if (!this.canSend()) return this.handBack(job, token);
-    if (this.options.fenceCheck && !(await this.options.fenceCheck())) {
-      return this.fenceOut(job, token, undefined);
-    }
-    const gap = this.options.rateLimit?.randomGapMs;
-    if (gap) {
-      const wanted = gap.min + Math.random() * Math.max(0, gap.max - gap.min);
-      const waited = await sleep(this.lastSendStartedAt + wanted - Date.now(), this.stop.signal);
-      if (!waited || !this.canSend()) return this.handBack(job, token);
-    }
-    if (!(await this.takeSendSlot(job.id ?? data.messageId)) || !this.canSend()) {
-      return this.handBack(job, token);
-    }
-    this.lastSendStartedAt = Date.now();
+    // Transient failures are retried right here, with the job still active at the head of its
+    // queue: a BullMQ retry would park it in the delayed set and let later jobs overtake it.
+    // Tries are counted in the job's progress, so they survive a crash (a stalled job resumes).
+    let attempt = job.attemptsMade + triesOf(job) + 1;
     let result: SendResult;
-    try {
-      result = await this.sendWithAckTimeout(data, job.attemptsMade + 1);
-    } catch (err) {
-      return this.handleSendError(job, token, data, err);
+    for (;;) {
+      if (!this.canSend()) return this.handBack(job, token);
+      if (this.options.fenceCheck && !(await this.options.fenceCheck())) {
+        return this.fenceOut(job, token, undefined);
+      }
+      const gap = this.options.rateLimit?.randomGapMs;
+      if (gap) {
+        const wanted = gap.min + Math.random() * Math.max(0, gap.max - gap.min);
+        const waited = await sleep(this.lastSendStartedAt + wanted - Date.now(), this.stop.signal);
+        if (!waited || !this.canSend()) return this.handBack(job, token);
+      }
+      if (!(await this.takeSendSlot(job.id ?? data.messageId)) || !this.canSend()) {
+        return this.handBack(job, token);
+      }
+      this.lastSendStartedAt = Date.now();
+      try {
+        result = await this.sendWithAckTimeout(data, attempt);
+        break;
+      } catch (err) {
+        const delayMs = await this.handleSendError(job, token, data, err, attempt);
+        await job.updateProgress({ tries: attempt - job.attemptsMade });
+        const failure = classifySendError(err);
+        this.emit({
+          type: 'message.retrying',
+          sessionId: this.sessionId,
+          jobId: job.id ?? '',
+          messageId: data.messageId,
+          reason: failure.reason,
+          error: failure.message,
+          attemptsMade: attempt,
+          delayMs,
+        });
+        if (!(await sleep(delayMs, this.stop.signal))) return this.handBack(job, token);
+        attempt++;
+      }
     }
     if (result.messageId !== data.messageId) {
       this.options.logger?.warn(
@@ -403,7 +432,8 @@ export class SessionSendConsumer {
     token: string | undefined,
     data: SendJob,
     err: unknown,
-  ): Promise<never> {
+    attempt: number,
+  ): Promise<number> {
     const failure = classifySendError(err);
     if (failure.reason === 'fenced_out') return this.fenceOut(job, token, undefined);
     if (failure.kind === 'permanent') {
@@ -425,15 +455,15 @@ export class SessionSendConsumer {
       throw Worker.RateLimitError();
     }
     const attempts = job.opts.attempts ?? 1;
-    if (job.attemptsMade + 1 >= attempts) {
-      const recorded = await this.record(data.messageId, job, {
-        status: 'failed',
-        reason: failure.reason,
-        error: failure.message,
-      });
-      if (recorded.outcome === 'fenced_out') return this.fenceOut(job, token, recorded.leaseHolder);
+    if (attempt >= attempts) {
+      return this.fail(job, token, data.messageId, failure.reason, failure.message);
     }
-    throw new SendError(failure.reason, failure.message, { cause: err });
+    // The retry delay: full jitter on the job's base, the same rule for every session.
+    const base = (job.opts.backoff as BackoffOptions | undefined)?.delay;
+    return fullJitterBackoff(attempt, {
+      baseMs: base ?? DEFAULT_BACKOFF.baseMs,
+      capMs: this.options.maxBackoffMs ?? DEFAULT_BACKOFF.capMs,
+    });
   }
 
   /** Fails the job for good: status record first (fenced), then BullMQ without retries. */
@@ -528,7 +558,7 @@ export class SessionSendConsumer {
       jobId: job.id ?? '',
       messageId: result.messageId,
       sentAt: result.sentAt,
-      attemptsMade: job.attemptsMade,
+      attemptsMade: job.attemptsMade + triesOf(job),
       ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}),
     });
   }
@@ -542,7 +572,7 @@ export class SessionSendConsumer {
       messageId: parseSendJobId(job.id ?? '')?.messageId,
       reason,
       error: message,
-      attemptsMade: job.attemptsMade,
+      attemptsMade: job.attemptsMade + triesOf(job),
     };
     // BullMQ sets finishedOn only when the failure is final (no retry scheduled).
     if (job.finishedOn === undefined) {
