@@ -96,8 +96,12 @@ describe('API security (real api process)', () => {
   });
 
   it('every route but /healthz answers 401 without a key, and so do unknown routes', async () => {
+    // Meta cannot send an API key: its webhook receiver is guarded by the verify token (GET) and
+    // the X-Hub-Signature-256 HMAC (POST) instead, checked below.
+    const isMetaWebhook = (template: string) => template.startsWith('/v1/cloud/');
     const ops = operations(doc).filter(
-      (o) => o.template !== '/healthz' && !o.template.startsWith('/scan/'),
+      (o) =>
+        o.template !== '/healthz' && !o.template.startsWith('/scan/') && !isMetaWebhook(o.template),
     );
     expect(ops.length).toBeGreaterThan(20);
     const anon = admin.withKey(undefined);
@@ -110,6 +114,13 @@ describe('API security (real api process)', () => {
       expect(res.status, `${op.method} ${op.path}`).toBe(401);
       expect(isErrorShape(res.body), `${op.method} ${op.path}`).toBe(true);
       expect((res.body as { error: { code: string } }).error.code).toBe('UNAUTHENTICATED');
+    }
+    const meta = operations(doc).filter((o) => isMetaWebhook(o.template));
+    expect(meta.map((o) => o.method).sort()).toEqual(['GET', 'POST']);
+    for (const op of meta) {
+      const res = await anon.call(op.method, op.path, op.method === 'GET' ? {} : { body: {} });
+      expect(res.status, `${op.method} ${op.path}`).toBe(op.method === 'GET' ? 403 : 401);
+      expect(isErrorShape(res.body), `${op.method} ${op.path}`).toBe(true);
     }
     for (const path of ['/nope', '/v1/secret-route', '/docs/static/index.html']) {
       expect((await anon.call('GET', path)).status).toBe(401);

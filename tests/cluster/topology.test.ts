@@ -170,4 +170,27 @@ describe('cluster topology changes', () => {
       await cluster.stop();
     }
   }, 120_000);
+
+  it('drain on request: the worker hands every session to the others and stays up', async () => {
+    const cluster = await TestCluster.start({ workers: 2 });
+    try {
+      const ids = (await cluster.addPairedSessions(8)).map((s) => s.sessionId);
+      const before = await cluster.waitAllOpen(ids);
+      expect(before.some((r) => r.owner === 'worker-1')).toBe(true);
+      await cluster.client.publish(
+        cluster.keys.workerChannel('worker-1'),
+        JSON.stringify({ type: 'drain' }),
+      );
+      await cluster.waitAllOpen(ids, { notOn: ['worker-1'] });
+      const drained = cluster.workers.find((w) => w.name === 'worker-1')!;
+      expect(drained.hasExited).toBe(false);
+      await until(
+        async () => (await metric(drained.baseUrl, 'wafleet_worker_owned_sessions')) === 0,
+        { what: 'drained worker owns nothing' },
+      );
+      expect((await cluster.sim.control.counters()).dualConnections).toBe(0);
+    } finally {
+      await cluster.stop();
+    }
+  }, 120_000);
 });

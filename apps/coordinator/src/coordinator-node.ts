@@ -70,19 +70,32 @@ export class CoordinatorNode {
       this.o.redis.hgetall(this.o.keys.assignments()),
       serverTimeMs(this.o.redis),
     ]);
-    const live = workers.filter(
+    let live = workers.filter(
       (w) => now - w.lastHeartbeatMs <= this.o.deadAfterMs && w.capacity > 0,
     );
-    const liveIds = new Set(live.map((w) => w.workerId));
+    let liveIds = new Set(live.map((w) => w.workerId));
     const ownerMap = new Map(Object.entries(owners));
 
-    // Workers that own sessions but are not live: try the fast path.
+    // Owners that are not live, or whose heartbeat is already two intervals old (the fast path's
+    // own threshold, shorter than the dead-after window): try the fast path.
+    const stale = new Set(
+      workers
+        .filter((w) => now - w.lastHeartbeatMs >= 2 * this.o.heartbeatIntervalMs)
+        .map((w) => w.workerId),
+    );
     const byDeadWorker = new Map<string, string[]>();
     for (const [sessionId, workerId] of ownerMap) {
-      if (!liveIds.has(workerId))
+      if (!liveIds.has(workerId) || stale.has(workerId))
         byDeadWorker.set(workerId, [...(byDeadWorker.get(workerId) ?? []), sessionId]);
     }
-    if (byDeadWorker.size > 0) await this.expireDead(byDeadWorker, workers, now);
+    if (byDeadWorker.size > 0) {
+      // A process shown gone is dead now, whatever the dead-after window says.
+      const gone = await this.expireDead(byDeadWorker, workers, now);
+      if (gone.size > 0) {
+        live = live.filter((w) => !gone.has(w.workerId));
+        liveIds = new Set(live.map((w) => w.workerId));
+      }
+    }
 
     const plan = planAssignments({
       sessions: records.map((r) => ({ id: r.id, desired: r.desired, idle: r.state !== 'open' })),
@@ -118,10 +131,10 @@ export class CoordinatorNode {
     byWorker: Map<string, string[]>,
     workers: { workerId: string; lastHeartbeatMs: number }[],
     now: number,
-  ): Promise<void> {
+  ): Promise<Set<string>> {
+    const gone = new Set<string>();
     const evidence = await readFailoverEvidence(this.o.redis);
     for (const [workerId, sessionIds] of byWorker) {
-      if (!this.deadSince.has(workerId)) this.deadSince.set(workerId, Date.now());
       const record = workers.find((w) => w.workerId === workerId);
       const verdict = fastFailoverVerdict({
         heartbeatAgeMs: record ? now - record.lastHeartbeatMs : Infinity,
@@ -130,7 +143,10 @@ export class CoordinatorNode {
         redisUptimeMs: evidence.redisUptimeMs,
         observerConnectedForMs: evidence.observerConnectedForMs,
       });
+      if (verdict === 'alive') continue;
+      if (!this.deadSince.has(workerId)) this.deadSince.set(workerId, Date.now());
       if (verdict !== 'expire-now') continue;
+      gone.add(workerId);
       const expired = await this.o.lease.expireLeasesOf(workerId, sessionIds);
       if (expired.length > 0) {
         this.o.metrics.failovers.inc({ path: 'fast' }, expired.length);
@@ -140,6 +156,7 @@ export class CoordinatorNode {
         );
       }
     }
+    return gone;
   }
 
   private async apply(moves: Move[]): Promise<void> {

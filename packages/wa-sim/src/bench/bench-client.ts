@@ -173,10 +173,9 @@ async function prepare(): Promise<void> {
 
 async function connect(): Promise<void> {
   const started = Date.now();
-  const progress = setInterval(
-    () => emit({ type: 'progress', open: open.size, failed: connectFailed }),
-    1_000,
-  );
+  // Progress (and the failure tally in it) keeps coming until stop, so the benchmark sees
+  // sockets that die during the send rounds as they die.
+  setInterval(() => emit({ type: 'progress', open: open.size, failed: connectFailed }), 1_000);
   await pool(prepared, config.openConcurrency, async (creds) => {
     if (Date.now() - started > config.connectDeadlineMs) {
       connectFailed++;
@@ -190,26 +189,32 @@ async function connect(): Promise<void> {
       countFailure(failures, reasonOf(err));
     }
   });
-  clearInterval(progress);
   emit({ type: 'connected', open: open.size, failed: connectFailed });
 }
 
 async function send(round: number): Promise<void> {
   let ok = 0;
-  await Promise.all(
-    [...open].map(async (sock, i) => {
-      try {
-        await withTimeout(
-          sock.sendMessage(config.contactJid, { text: `bench ${config.index}/${i}/${round}` }),
-          config.sendTimeoutMs,
-          'send',
-        );
-        ok++;
-      } catch (err) {
-        countFailure(failures, `send: ${reasonOf(err)}`);
-      }
-    }),
-  );
+  const started = Date.now();
+  // Bounded: 250 first messages at once (usync, prekey fetch, X3DH each) kept this event loop
+  // busy long enough to miss keep-alive replies, and Baileys then closed sockets with 408.
+  await pool([...open], config.sendConcurrency, async (sock, i) => {
+    if (Date.now() - started > config.roundDeadlineMs) {
+      countFailure(failures, 'send: not attempted (round deadline)');
+      return;
+    }
+    // Closed since the round began: already counted as "after open: closed …".
+    if (!open.has(sock)) return;
+    try {
+      await withTimeout(
+        sock.sendMessage(config.contactJid, { text: `bench ${config.index}/${i}/${round}` }),
+        config.sendTimeoutMs,
+        'send',
+      );
+      ok++;
+    } catch (err) {
+      countFailure(failures, `send: ${reasonOf(err)}`);
+    }
+  });
   emit({ type: 'sent', round, ok, open: open.size });
 }
 

@@ -22,6 +22,10 @@ export interface BenchClientConfig {
   connectDeadlineMs: number;
   /** A `sendMessage` that has not resolved by then counts as a failure. */
   sendTimeoutMs: number;
+  /** `sendMessage` calls in flight at once in this process. */
+  sendConcurrency: number;
+  /** No new send is started after this long in a round; the rest count as failures. */
+  roundDeadlineMs: number;
   /** Control-API calls (create phone + paired device) in flight at once. */
   prepareConcurrency: number;
   /** Baileys keep-alive ping interval. */

@@ -33,6 +33,8 @@ const openTimeoutMs = intSetting(env.WA_SIM_BENCH_OPEN_TIMEOUT_MS, 60_000, 'OPEN
 const connectDeadlineMs = intSetting(env.WA_SIM_BENCH_CONNECT_DEADLINE_MS, 600_000, 'DEADLINE');
 const prepareTimeoutMs = intSetting(env.WA_SIM_BENCH_PREPARE_TIMEOUT_MS, 300_000, 'PREPARE');
 const sendTimeoutMs = intSetting(env.WA_SIM_BENCH_SEND_TIMEOUT_MS, 60_000, 'SEND_TIMEOUT_MS');
+const sendConcurrency = intSetting(env.WA_SIM_BENCH_SEND_CONCURRENCY, 25, 'SEND_CONCURRENCY');
+const roundDeadlineMs = intSetting(env.WA_SIM_BENCH_ROUND_DEADLINE_MS, 300_000, 'ROUND_DEADLINE');
 const ackTimeoutMs = intSetting(env.WA_SIM_BENCH_ACK_TIMEOUT_MS, 120_000, 'ACK_TIMEOUT_MS');
 const clientNice = intSetting(env.WA_SIM_BENCH_CLIENT_NICE, 10, 'WA_SIM_BENCH_CLIENT_NICE');
 
@@ -125,6 +127,8 @@ async function main(): Promise<void> {
         openTimeoutMs,
         connectDeadlineMs,
         sendTimeoutMs,
+        sendConcurrency,
+        roundDeadlineMs,
         prepareConcurrency: 8,
         keepAliveIntervalMs: 30_000,
       },
@@ -214,9 +218,19 @@ async function main(): Promise<void> {
     const before = await counters();
     const u0 = procUsage(simPid);
     const t = Date.now();
+    const roundTick = ticker(async () => {
+      const c = await counters();
+      const failed = tallyTotal(mergeTallies(clients.map((k) => k.last?.failures ?? {})));
+      log(
+        `round ${round}: ${c.acksSent - before.acksSent} acked, ` +
+          `${active.reduce((a, k) => a + connectFigures(k).open, 0)} sockets open, ` +
+          `${failed} failures so far, ${secs(Date.now() - t)} elapsed ` +
+          `(sim cpu ${secs(procUsage(simPid).cpuMs - u0.cpuMs)})`,
+      );
+    });
     const sent = await Promise.all(
       active.map((c) => {
-        const waiting = c.next('sent', sendTimeoutMs + 30_000);
+        const waiting = c.next('sent', roundDeadlineMs + sendTimeoutMs + 30_000);
         c.send({ cmd: 'send', round });
         return waiting.then(
           (e) => e.ok,
@@ -228,17 +242,13 @@ async function main(): Promise<void> {
       }),
     );
     const expected = sent.reduce((a, b) => a + b, 0);
-    let now = before;
+    let now = await counters();
     const ackDeadline = Date.now() + ackTimeoutMs;
-    let lastLog = Date.now();
     while (now.acksSent - before.acksSent < expected && Date.now() < ackDeadline) {
       await new Promise((r) => setTimeout(r, 100));
       now = await counters();
-      if (Date.now() - lastLog >= 2_000) {
-        lastLog = Date.now();
-        log(`round ${round}: ${now.acksSent - before.acksSent}/${expected} acked`);
-      }
     }
+    clearInterval(roundTick);
     const ms = Date.now() - t;
     const cpu = procUsage(simPid).cpuMs - u0.cpuMs;
     const acked = Math.min(expected, now.acksSent - before.acksSent);
@@ -317,7 +327,7 @@ const watchdogMs =
   prepareTimeoutMs +
   connectDeadlineMs +
   openTimeoutMs +
-  perDevice * (sendTimeoutMs + ackTimeoutMs + 60_000) +
+  perDevice * (roundDeadlineMs + sendTimeoutMs + ackTimeoutMs + 60_000) +
   300_000;
 setTimeout(() => {
   log(`watchdog: still running after ${secs(watchdogMs)}, giving up`);
