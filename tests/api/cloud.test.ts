@@ -192,6 +192,16 @@ describe('Cloud API sessions (real api, coordinator and worker processes, Redis,
     });
     expect(m.status).toBe(400);
     expect(m.text).toContain('body.content.mentions');
+    const group = await http.call('POST', '/v1/sessions/c-send/messages', {
+      body: { to: '120363025246125486@g.us', content: { type: 'text', text: 'x' } },
+    });
+    expect(group.status).toBe(400);
+    expect(group.text).toContain('body.to');
+    const long = await http.call('POST', '/v1/sessions/c-send/messages', {
+      body: { to: '+15550001111', content: { type: 'text', text: 'x'.repeat(4097) } },
+    });
+    expect(long.status).toBe(400);
+    expect(long.text).toContain('4096');
   });
 
   it('130429 on three sends: those jobs retry and succeed, in order; 131047 fails at once with reengagement_window', async () => {
@@ -249,6 +259,24 @@ describe('Cloud API sessions (real api, coordinator and worker processes, Redis,
         (await client.getStatus(j.jobId))?.state,
       );
     }
+
+    // Changing something else keeps the refused token refused: still no calls.
+    const other = await http.call('PATCH', '/v1/sessions/c-token/cloud', {
+      body: { graphVersion: 'v21.0' },
+    });
+    expect(other.status).toBe(200);
+    expect((other.body as { cloud: { token: { isValid: boolean } } }).cloud.token.isValid).toBe(
+      false,
+    );
+    await until(
+      async () =>
+        (await cluster.client.xrange(cluster.keys.events(), `(${cursor}`, '+')).some(
+          ([, f]) => f[1] === 'c-token' && f[3] === 'session.settings_applied',
+        ),
+      { what: 'the config change applied' },
+    );
+    expect((await cluster.records.get('c-token'))?.state).toBe('token_invalid');
+    expect(sendCalls(phoneNumberId)).toHaveLength(callsAtRefusal);
 
     const fresh = token('c-token-2');
     tokens.push(fresh);
@@ -385,6 +413,31 @@ describe('Cloud API sessions (real api, coordinator and worker processes, Redis,
     expect(statusEvents.map((e) => e.data.status)).toEqual(['delivered', 'read']);
   });
 
+  it('a delivery that could not be handled is handled when Meta retries it', async () => {
+    const { phoneNumberId } = await createCloud('c-retry');
+    const hookUrl = `${api.baseUrl}/v1/cloud/c-retry/webhook`;
+    const payload = fake.inboundTextPayload({
+      phoneNumberId,
+      from: '15550004444',
+      id: 'wamid.RETRY1',
+      text: 'retried',
+    });
+    // Make the event stream unwritable for one delivery.
+    const events = cluster.keys.events();
+    await cluster.client.rename(events, `${events}:aside`);
+    await cluster.client.set(events, 'not a stream');
+    const failed = await fake.postWebhook(hookUrl, payload, { appSecret: APP.appSecret });
+    await cluster.client.del(events);
+    await cluster.client.rename(`${events}:aside`, events);
+    expect(failed.status).toBe(500);
+    const retried = await fake.postWebhook(hookUrl, payload, { appSecret: APP.appSecret });
+    expect(retried.status).toBe(200);
+    const received = (await cluster.client.xrange(events, '-', '+')).filter(
+      ([, f]) => f[1] === 'c-retry' && f[3] === 'message.received',
+    );
+    expect(received).toHaveLength(1);
+  });
+
   it('2,000 queued sends on one cloud session never exceed its configured rate at Graph (any 1 s window)', async () => {
     const max = 100;
     const { phoneNumberId } = await createCloud('c-rate', {
@@ -448,16 +501,28 @@ describe('Cloud API sessions (real api, coordinator and worker processes, Redis,
     ];
     const raw: string[] = [];
     const r = cluster.client;
-    for (const key of await r.keys(`${cluster.prefix}:*`)) {
-      const type = await r.type(key);
-      if (type === 'string') raw.push((await r.getBuffer(key))!.toString('latin1'));
-      else if (type === 'hash')
-        raw.push(...Object.values(await r.hgetallBuffer(key)).map((v) => v.toString('latin1')));
-      else if (type === 'list') raw.push(...(await r.lrange(key, 0, -1)));
-      else if (type === 'set') raw.push(...(await r.smembers(key)));
-      else if (type === 'zset') raw.push(...(await r.zrange(key, 0, -1)));
-      else if (type === 'stream')
-        raw.push(...(await r.xrange(key, '-', '+')).map(([, f]) => f.join(' ')));
+    const keys = await r.keys(`${cluster.prefix}:*`);
+    const types = (await r.pipeline(keys.map((k) => ['type', k])).exec())!.map(
+      ([, t]) => t as string,
+    );
+    const reads = r.pipeline();
+    for (const [i, key] of keys.entries()) {
+      const type = types[i];
+      if (type === 'string') reads.getBuffer(key);
+      else if (type === 'hash') reads.hgetallBuffer(key);
+      else if (type === 'list') reads.lrange(key, 0, -1);
+      else if (type === 'set') reads.smembers(key);
+      else if (type === 'zset') reads.zrange(key, 0, -1);
+      else if (type === 'stream') reads.xrange(key, '-', '+');
+    }
+    for (const [, value] of (await reads.exec())!) {
+      if (Buffer.isBuffer(value)) raw.push(value.toString('latin1'));
+      else if (Array.isArray(value)) raw.push(JSON.stringify(value));
+      else if (value && typeof value === 'object') {
+        raw.push(
+          ...Object.values(value as Record<string, Buffer>).map((v) => v.toString('latin1')),
+        );
+      }
     }
     expect(raw.length).toBeGreaterThan(100);
     for (const secret of secrets) {

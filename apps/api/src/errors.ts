@@ -58,6 +58,11 @@ export const apiErrors = defineErrors({
     status: 409,
     message: 'session {sessionId} is of kind {kind}: this route is for cloud sessions',
   },
+  SESSION_KIND_MISMATCH_LINKED: {
+    status: 409,
+    message:
+      'session {sessionId} is a Cloud API session: QR codes and scan links exist only for baileys sessions',
+  },
   CLOUD_CONFIG_REQUIRED: {
     status: 400,
     message:

@@ -130,8 +130,12 @@ export class CloudSessionRunner extends EventEmitter<CloudSessionEvents> {
   async tokenReplaced(): Promise<void> {
     const config = await this.o.store.load(this.o.sessionId);
     if (!config) return;
+    const newToken = config.accessToken !== this.config?.accessToken;
     this.useConfig(config);
-    if (this.current === 'token_invalid') this.setState('open', { me: config.phoneNumberId });
+    // Another config change (version, base URL) does not make a refused token good again.
+    if (this.current === 'token_invalid' && newToken) {
+      this.setState('open', { me: config.phoneNumberId });
+    }
     void this.checkToken();
   }
 

@@ -106,6 +106,11 @@ await runApp({
       heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
       reconcileIntervalMs: config.RECONCILE_INTERVAL_MS,
       perSessionMetrics: config.METRICS_PER_SESSION,
+      drainBatch: config.DRAIN_HANDOFF_BATCH,
+      drainBudgetMs: Math.max(
+        0,
+        Math.min(config.DRAIN_BUDGET_MS, config.SHUTDOWN_TIMEOUT_MS - 3000),
+      ),
     });
     ctx.addReadiness({ name: 'registered', check: () => node.ready });
     // Renewing: no lease renewal failed within one TTL (a failing renewal means self-fencing is near).

@@ -519,6 +519,49 @@ export class SessionHost {
     this.retryTimers.clear();
   }
 
+  /**
+   * Drain in waves, so each session is down only for its own handover rather than for the
+   * whole drain: release `batch` sessions (those the coordinator already gave to another worker
+   * first), wait until they are open on their new owner (at most `waveMs`), then the next wave.
+   * Past `deadline`, or with no worker to hand over to, the rest is released at once.
+   */
+  async handOffAll(options: {
+    batch: number;
+    waveMs: number;
+    deadline: number;
+    hasPeers: () => Promise<boolean>;
+  }): Promise<void> {
+    this.stopAccepting();
+    if (this.sessions.size > 0 && !(await options.hasPeers().catch(() => false))) {
+      return this.releaseAll('worker draining');
+    }
+    while (this.sessions.size > 0) {
+      const ids = this.ids();
+      if (Date.now() >= options.deadline) return this.releaseAll('worker draining');
+      const owners = await this.o.redis
+        .hmget(this.o.keys.assignments(), ...ids)
+        .catch(() => ids.map(() => null));
+      const elsewhere = ids.filter((_, i) => owners[i] && owners[i] !== this.o.workerId);
+      if (elsewhere.length === 0) {
+        // The coordinator moves a draining worker's sessions a few per tick: wait for the next.
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      const wave = elsewhere.slice(0, options.batch);
+      await Promise.all(wave.map((id) => this.release(id, 'worker draining')));
+      const waveEnd = Math.min(options.deadline, Date.now() + options.waveMs);
+      while (Date.now() < waveEnd) {
+        const records = await Promise.all(wave.map((id) => this.o.records.get(id)));
+        const landed = records.every(
+          (r) =>
+            !r || r.desired !== 'running' || (r.state === 'open' && r.owner !== this.o.workerId),
+        );
+        if (landed) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+
   /** Drain: take nothing new, then hand every session back. */
   async releaseAll(reason: string): Promise<void> {
     this.accepting = false;

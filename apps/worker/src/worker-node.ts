@@ -1,7 +1,7 @@
 import type { Logger } from '@wafleet/core';
 import type { WafleetMetrics } from '@wafleet/metrics';
 import type { LeaseKeeper, WorkerRegistry } from '@wafleet/ownership';
-import type { Keys, RedisClient } from '@wafleet/redis';
+import { whenReady, type Keys, type RedisClient } from '@wafleet/redis';
 import type { SessionHost } from './session-host.js';
 import { parseWorkerCommand } from './worker-command.js';
 
@@ -20,6 +20,10 @@ export interface WorkerNodeOptions {
   metrics: WafleetMetrics;
   heartbeatIntervalMs: number;
   reconcileIntervalMs: number;
+  /** SIGTERM drain: sessions handed over per wave, longest wait per wave, whole drain budget. */
+  drainBatch?: number;
+  drainWaveMs?: number;
+  drainBudgetMs?: number;
   /** METRICS_PER_SESSION: also export per-session series (session id label only). */
   perSessionMetrics?: boolean;
 }
@@ -57,6 +61,7 @@ export class WorkerNode {
       if (payload.startsWith('{')) void this.command(payload);
       else this.scheduleReconcile();
     });
+    await whenReady(this.o.subscriber);
     await this.o.subscriber.subscribe(channel);
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.o.heartbeatIntervalMs);
     this.reconcileTimer = setInterval(() => this.scheduleReconcile(), this.o.reconcileIntervalMs);
@@ -172,7 +177,16 @@ export class WorkerNode {
     await this.reconciling?.catch(() => undefined);
     // Tell the coordinator first, so it reassigns while we hand sessions back.
     await this.heartbeat();
-    await this.o.host.releaseAll('worker draining');
+    await this.o.host.handOffAll({
+      batch: this.o.drainBatch ?? 8,
+      waveMs: this.o.drainWaveMs ?? 3000,
+      deadline: Date.now() + (this.o.drainBudgetMs ?? 5000),
+      // Another live worker that takes sessions; without one, waves would only wait.
+      hasPeers: async () =>
+        (await this.o.registry.liveWorkers()).some(
+          (w) => w.workerId !== this.o.workerId && !w.draining && w.capacity > 0,
+        ),
+    });
     this.o.keeper.stop();
     clearInterval(this.heartbeatTimer);
     await this.o.registry.deregister(this.o.workerId).catch(() => undefined);

@@ -41,6 +41,7 @@ function visibleAscii(min: number, max: number, what: string) {
 
 const baseUrl = z
   .string({ error: 'must be a URL like https://graph.facebook.com' })
+  .max(2048, { error: 'must be at most 2048 characters' })
   .transform((value, ctx) => {
     const trimmed = value.trim().replace(/\/+$/, '');
     let url: URL | undefined;

@@ -1,4 +1,5 @@
 import {
+  Job as BullJob,
   UnrecoverableError,
   WaitingError,
   Worker,
@@ -136,10 +137,8 @@ export const DEFAULT_ACK_TIMEOUT_MS = 20_000;
 /** Wait after a rate-limit error when the server did not say how long. */
 export const DEFAULT_RATE_LIMITED_BACKOFF_MS = 5_000;
 
-/** Added to the rate window so loopback/network jitter never shows the receiver one send too many. */
-const RATE_JITTER_MARGIN_MS = 50;
-
 const sendSlotScript = new LuaScript(new URL('./take-send-slot-1.lua', import.meta.url), 1);
+const finishSlotScript = new LuaScript(new URL('./finish-send-slot-1.lua', import.meta.url), 1);
 
 function errorOf(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
@@ -264,6 +263,7 @@ export class SessionSendConsumer {
   async start(): Promise<void> {
     if (this.unsubscribe || this.closing) return;
     await this.worker.waitUntilReady();
+    await this.recoverOrphans();
     this.unsubscribe = this.options.transport.onOpenChange(() => this.reconcile());
     this.reconcile();
   }
@@ -349,12 +349,13 @@ export class SessionSendConsumer {
         const waited = await sleep(this.lastSendStartedAt + wanted - Date.now(), this.stop.signal);
         if (!waited || !this.canSend()) return this.handBack(job, token);
       }
-      if (!(await this.takeSendSlot(job.id ?? data.messageId)) || !this.canSend()) {
-        return this.handBack(job, token);
-      }
+      const slot = await this.takeSendSlot(job.id ?? data.messageId);
+      if (!slot || !this.canSend()) return this.handBack(job, token);
       this.lastSendStartedAt = Date.now();
       try {
-        result = await this.sendWithAckTimeout(data, attempt);
+        result = await this.sendWithAckTimeout(data, attempt).finally(
+          () => void this.finishSendSlot(slot),
+        );
         break;
       } catch (err) {
         const delayMs = await this.handleSendError(job, token, data, err, attempt);
@@ -512,7 +513,7 @@ export class SessionSendConsumer {
    * BullMQ's limiter counts. A little margin keeps network jitter from letting the receiver see
    * one more. False when the consumer is closing.
    */
-  private async takeSendSlot(member: string): Promise<boolean> {
+  private async takeSendSlot(member: string): Promise<string | undefined> {
     const rate = this.options.rateLimit ?? SEND_RATE_PRESETS.unofficial;
     const unique = `${member}:${Date.now()}:${Math.random().toString(36).slice(2, 8)}`;
     for (;;) {
@@ -520,11 +521,40 @@ export class SessionSendConsumer {
         await sendSlotScript.run(
           this.connection,
           [this.options.keys.sendRate(this.sessionId)],
-          [rate.durationMs + RATE_JITTER_MARGIN_MS, rate.max, unique],
+          [rate.durationMs, rate.max, unique],
         ),
       );
-      if (wait <= 0) return true;
-      if (!(await sleep(wait, this.stop.signal))) return false;
+      if (wait <= 0) return unique;
+      if (!(await sleep(wait, this.stop.signal))) return undefined;
+    }
+  }
+
+  /** The send of `slot` is over: its slot counts from now (see take-send-slot / finish-send-slot). */
+  private async finishSendSlot(slot: string): Promise<void> {
+    const rate = this.options.rateLimit ?? SEND_RATE_PRESETS.unofficial;
+    await finishSlotScript
+      .run(this.connection, [this.options.keys.sendRate(this.sessionId)], [rate.durationMs, slot])
+      .catch((err: unknown) => this.reportError(err));
+  }
+
+  /**
+   * Jobs left active by the previous owner (it died mid-send; this worker now holds a newer
+   * lease, so that owner can no longer complete them) go back to the head of the queue before
+   * anything else is taken, instead of coming back after their lock expires behind newer jobs.
+   */
+  private async recoverOrphans(): Promise<void> {
+    const address = sendQueueOptions(this.options.keys, this.sessionId);
+    const activeKey = `${address.prefix}:${address.name}:active`;
+    const ids = await this.connection.lrange(activeKey, 0, -1);
+    for (const id of ids) {
+      const job = await BullJob.fromId<SendJob, SendResult>(this.worker, id);
+      if (!job) continue;
+      // Token "0" skips BullMQ's lock check: the lock belongs to an owner that lost the lease.
+      await job.moveToWait('0');
+      this.options.logger?.info(
+        { sessionId: this.sessionId, jobId: id },
+        'took back a send the previous owner left in flight',
+      );
     }
   }
 

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { createLogger } from '@wafleet/core';
 import { startLocalRedis, type LocalRedisServer } from './local-redis-server.js';
 import { checkRedis } from './check-redis.js';
-import { closeRedis, createRedis } from './create-redis.js';
+import { closeRedis, createRedis, whenReady } from './create-redis.js';
 
 const logger = createLogger({ role: 'test', level: 'silent' });
 
@@ -49,6 +49,26 @@ describe('createRedis against a real server', () => {
     } finally {
       await closeRedis(worker);
       await closeRedis(command);
+    }
+  });
+
+  it('subscribes reliably right after creating a subscriber when it waits for ready first', async () => {
+    for (let i = 0; i < 20; i++) {
+      const sub = createRedis({ url: redis.current.url, role: 'subscriber', connectionName: 'w' });
+      const errors: Error[] = [];
+      sub.on('error', (err: Error) => errors.push(err));
+      try {
+        await whenReady(sub);
+        const got = new Promise<string>((resolve) =>
+          sub.once('message', (_c, m: string) => resolve(m)),
+        );
+        await sub.subscribe(`chan-${i}`);
+        expect(await redis.current.client.publish(`chan-${i}`, 'hello')).toBe(1);
+        expect(await got).toBe('hello');
+        expect(errors).toEqual([]);
+      } finally {
+        await closeRedis(sub);
+      }
     }
   });
 

@@ -75,6 +75,27 @@ export function createRedis(options: CreateRedisOptions): RedisClient {
   }
 }
 
+/**
+ * Resolves once the client passed its ready check. A subscriber must wait for it: a SUBSCRIBE
+ * sent while the connection is still checking puts it in subscriber mode, ioredis then refuses
+ * its own ready check (INFO) and the subscription can be lost.
+ */
+export async function whenReady(client: RedisClient): Promise<void> {
+  if (client.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const onReady = () => {
+      client.off('end', onEnd);
+      resolve();
+    };
+    const onEnd = () => {
+      client.off('ready', onReady);
+      reject(new Error('the Redis connection ended before it was ready'));
+    };
+    client.once('ready', onReady);
+    client.once('end', onEnd);
+  });
+}
+
 /** Closes a client: QUIT when connected, disconnect otherwise, never throws. */
 export async function closeRedis(client: RedisClient): Promise<void> {
   try {

@@ -2,6 +2,7 @@ export { checkRedis, type RedisCheck } from './check-redis.js';
 export {
   closeRedis,
   createRedis,
+  whenReady,
   type CreateRedisOptions,
   type RedisClient,
   type RedisRole,

@@ -85,8 +85,19 @@ export function registerCloudRoutes(app: FastifyInstance, deps: ApiDeps): void {
             .join('; '),
         });
       }
+      const before = await cloud.view(id);
       await cloud.save(id, next);
-      if (accessToken !== undefined) await cloud.replaceToken(id, accessToken, {});
+      if (accessToken !== undefined && accessToken !== current.accessToken) {
+        await cloud.replaceToken(id, accessToken, {});
+      } else if (before?.token.checkedAt !== undefined && before.token.isValid !== undefined) {
+        // Same token: what the last check found still holds (a refused token stays refused).
+        await cloud.recordTokenCheck(id, {
+          isValid: before.token.isValid,
+          expiresAt: before.token.expiresAt ?? 0,
+          checkedAt: before.token.checkedAt,
+          ...(before.token.lastError ? { error: before.token.lastError } : {}),
+        });
+      }
       await control.settingsChanged(id);
       request.log.info({ sessionId: id, fields: Object.keys(body) }, 'cloud config changed');
       return { ...toSessionView(await control.get(id)), cloud: await cloud.view(id) };
@@ -183,8 +194,23 @@ export function registerCloudRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return cloud.load(id);
   }
 
+  /** Runs `handle` once per id; when it fails, the id is forgotten so Meta's retry gets through. */
+  async function once(sessionId: string, eventId: string, handle: () => Promise<void>) {
+    if (!(await cloud.firstSeen(sessionId, eventId, SEEN_TTL_SECONDS))) return false;
+    try {
+      await handle();
+    } catch (err) {
+      await cloud.forgetSeen(sessionId, eventId).catch(() => undefined);
+      throw err;
+    }
+    return true;
+  }
+
   async function inbound(sessionId: string, m: CloudInboundMessage): Promise<boolean> {
-    if (!(await cloud.firstSeen(sessionId, `m:${m.id}`, SEEN_TTL_SECONDS))) return false;
+    return once(sessionId, `m:${m.id}`, () => publishInbound(sessionId, m));
+  }
+
+  async function publishInbound(sessionId: string, m: CloudInboundMessage): Promise<void> {
     await publishSessionEvent(deps.redis, deps.keys, {
       sessionId,
       type: 'message.received',
@@ -199,13 +225,13 @@ export function registerCloudRoutes(app: FastifyInstance, deps: ApiDeps): void {
         kind: 'cloud',
       },
     });
-    return true;
   }
 
   async function status(sessionId: string, s: CloudStatusUpdate): Promise<boolean> {
-    if (!(await cloud.firstSeen(sessionId, `st:${s.id}:${s.status}`, SEEN_TTL_SECONDS))) {
-      return false;
-    }
+    return once(sessionId, `st:${s.id}:${s.status}`, () => publishStatus(sessionId, s));
+  }
+
+  async function publishStatus(sessionId: string, s: CloudStatusUpdate): Promise<void> {
     const messageId = (await cloud.messageIdFor(sessionId, s.id)) ?? s.id;
     const error = s.errors?.[0];
     if (s.status === 'failed' && messageId !== s.id) {
@@ -234,6 +260,5 @@ export function registerCloudRoutes(app: FastifyInstance, deps: ApiDeps): void {
         ...(error ? { error: `Graph error ${error.code}: ${error.title}` } : {}),
       },
     });
-    return true;
   }
 }

@@ -1,3 +1,4 @@
+import { CLOUD_LIMITS } from '@wafleet/cloud-api';
 import type { FastifyInstance } from 'fastify';
 import { SendValidationError, type SendStatus } from '@wafleet/client';
 import {
@@ -163,10 +164,35 @@ export function registerMessageRoutes(app: FastifyInstance, deps: ApiDeps): void
           },
         ]);
       }
-      if (record.kind === 'cloud' && content.mentions !== undefined) {
-        throw validationError([
-          { path: 'body.content.mentions', rule: 'is not supported by the Cloud API' },
-        ]);
+      if (record.kind === 'cloud') {
+        // The Cloud API's own rules, checked here so a producer hears at once, not from a failed job.
+        const c = content as { text?: unknown; caption?: unknown };
+        const problems: { path: string; rule: string }[] = [];
+        if (content.mentions !== undefined) {
+          problems.push({
+            path: 'body.content.mentions',
+            rule: 'is not supported by the Cloud API',
+          });
+        }
+        if (typeof body.to === 'string' && /@(?!s\.whatsapp\.net$)/.test(body.to)) {
+          problems.push({
+            path: 'body.to',
+            rule: 'must be a phone number: the Cloud API sends to individual numbers only',
+          });
+        }
+        if (typeof c.text === 'string' && c.text.length > CLOUD_LIMITS.textMaxChars) {
+          problems.push({
+            path: 'body.content.text',
+            rule: `must be at most ${CLOUD_LIMITS.textMaxChars} characters on the Cloud API`,
+          });
+        }
+        if (typeof c.caption === 'string' && c.caption.length > CLOUD_LIMITS.captionMaxChars) {
+          problems.push({
+            path: 'body.content.caption',
+            rule: `must be at most ${CLOUD_LIMITS.captionMaxChars} characters on the Cloud API`,
+          });
+        }
+        if (problems.length > 0) throw validationError(problems);
       }
       const options: SendOptionsInput = {
         ...(body.options as SendOptionsInput | undefined),

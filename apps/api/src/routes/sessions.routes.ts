@@ -402,7 +402,10 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ApiDeps): void
     },
     async (request) => {
       const { id } = request.params as z.output<typeof sessionParams>;
-      await control.get(id);
+      const record = await control.get(id);
+      if (record.kind === 'cloud') {
+        throw apiErrors.create('SESSION_KIND_MISMATCH_LINKED', { sessionId: id });
+      }
       const { token, expiresAt } = deps.scanTokens.issue(id, deps.config.SCAN_TOKEN_TTL_SECONDS);
       const base =
         deps.config.PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? `${request.protocol}://${request.host}`;

@@ -76,3 +76,34 @@ export const PRODUCTION_TIMING = {
   RECONCILE_INTERVAL_MS: '2000',
   LOG_LEVEL: 'warn',
 };
+
+/**
+ * Per-session unavailability of a handover, from the event stream: the ms between the session's
+ * socket closing on `from` (its first non-open status from that worker after `t0`) and its first
+ * open status on another worker. Status events carry the worker's clock.
+ */
+export async function handoverGaps(
+  cluster: TestCluster,
+  ids: string[],
+  from: string,
+  t0: number,
+): Promise<Map<string, number>> {
+  const closedAt = new Map<string, number>();
+  const gaps = new Map<string, number>();
+  const wanted = new Set(ids);
+  const entries = await cluster.client.xrange(cluster.keys.events(), `${t0}-0`, '+');
+  for (const [, f] of entries) {
+    const fields = new Map<string, string>();
+    for (let i = 0; i + 1 < f.length; i += 2) fields.set(f[i]!, f[i + 1]!);
+    const sessionId = fields.get('sessionId') ?? '';
+    if (!wanted.has(sessionId) || fields.get('type') !== 'session.status') continue;
+    const data = JSON.parse(fields.get('data') ?? '{}') as { state?: string; worker?: string };
+    const at = Number(fields.get('at'));
+    if (data.worker === from && data.state !== 'open' && !closedAt.has(sessionId)) {
+      closedAt.set(sessionId, at);
+    } else if (data.worker !== from && data.state === 'open' && !gaps.has(sessionId)) {
+      gaps.set(sessionId, at - (closedAt.get(sessionId) ?? t0));
+    }
+  }
+  return gaps;
+}

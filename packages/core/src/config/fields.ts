@@ -79,8 +79,9 @@ export function baseFields(defaultPort: number) {
     HTTP_PORT: envVar(port(defaultPort), {
       description: 'Port of the HTTP server (/healthz, /readyz, /metrics).',
     }),
-    SHUTDOWN_TIMEOUT_MS: envVar(positiveInt(8000, 'milliseconds'), {
-      description: 'Upper bound for the graceful shutdown sequence; the process exits after it.',
+    SHUTDOWN_TIMEOUT_MS: envVar(positiveInt(25_000, 'milliseconds'), {
+      description:
+        'Upper bound for the graceful shutdown sequence; the process exits after it. Keep it below the orchestrator grace period (Kubernetes: 30 s).',
     }),
   };
 }

@@ -190,6 +190,14 @@ export const workerConfigSchema = z
       2000,
       'Full reconcile of assignments (notifications make it immediate; this bounds a lost one).',
     ),
+    DRAIN_HANDOFF_BATCH: envVar(positiveIntField(8, 'sessions'), {
+      description:
+        'SIGTERM drain: sessions handed to their new owner per wave (each wave waits until its sessions are open elsewhere), so each session is down only for its own handover.',
+    }),
+    DRAIN_BUDGET_MS: ms(
+      20_000,
+      'SIGTERM drain: longest time spent handing sessions over in waves (capped 3 s under SHUTDOWN_TIMEOUT_MS); the rest is then released at once.',
+    ),
     CLOUD_TOKEN_CHECK_INTERVAL_MS: ms(
       21_600_000,
       'Cloud API sessions: how often the worker checks each access token (debug_token) and refreshes user tokens due.',

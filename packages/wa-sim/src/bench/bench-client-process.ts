@@ -28,6 +28,10 @@ export class BenchClientProcess {
   readonly latest = new Map<BenchEvent['type'], BenchEvent>();
   /** The newest event of any type: its failure tally is the client's cumulative one. */
   last: BenchEvent | undefined;
+  /** The longest event-loop stall the client reported so far. */
+  maxLagMs = 0;
+  /** Sockets open in the client as of its latest event. */
+  openNow = 0;
   /** Set once the process exited; later waits fail at once. */
   exitReason: string | undefined;
   private readonly waiters = new Set<Waiter>();
@@ -52,6 +56,8 @@ export class BenchClientProcess {
       if (!event) return;
       this.latest.set(event.type, event);
       this.last = event;
+      this.maxLagMs = Math.max(this.maxLagMs, event.lagMaxMs);
+      if ('open' in event) this.openNow = event.open;
       for (const w of this.waiters) {
         if (w.type !== event.type) continue;
         this.waiters.delete(w);

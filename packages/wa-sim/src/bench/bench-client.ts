@@ -2,6 +2,7 @@
 // control API, opens a real Baileys socket for each and sends on command. The benchmark runs
 // several of these so no single Node event loop has to drive 1,000 sockets (one process doing that
 // saturated its core at ~180 ms CPU per socket and fell behind, leaving the sim idle).
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import makeWASocket, {
   Browsers,
@@ -30,14 +31,23 @@ const failures: FailureTally = {};
 const open = new Set<WASocket>();
 let stopping = false;
 
+const lag = monitorEventLoopDelay({ resolution: 50 });
+lag.enable();
+
 function usage(): ClientUsage {
   const cpu = process.cpuUsage();
-  return { cpuMs: Math.round((cpu.user + cpu.system) / 1000), rssBytes: process.memoryUsage().rss };
+  const lagMaxMs = Math.round(lag.max / 1e6);
+  lag.reset();
+  return {
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    rssBytes: process.memoryUsage().rss,
+    lagMaxMs,
+  };
 }
 
 type EventBody = BenchEvent extends infer E
   ? E extends BenchEvent
-    ? Omit<E, 'cpuMs' | 'rssBytes' | 'failures'>
+    ? Omit<E, keyof ClientUsage | 'failures'>
     : never
   : never;
 

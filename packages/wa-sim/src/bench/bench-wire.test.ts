@@ -21,6 +21,7 @@ describe('bench wire protocol', () => {
       open: 248,
       failed: 2,
       cpuMs: 1,
+      lagMaxMs: 3,
       rssBytes: 2,
       failures: { 'open: timeout': 2 },
     };

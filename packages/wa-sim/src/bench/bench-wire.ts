@@ -42,6 +42,8 @@ export type FailureTally = Record<string, number>;
 export interface ClientUsage {
   cpuMs: number;
   rssBytes: number;
+  /** Longest event-loop stall since the previous event; over ~5 s Baileys' keep-alive gives up (408). */
+  lagMaxMs: number;
 }
 
 /** Client → benchmark. */

@@ -4,7 +4,7 @@
 // line on stdout; progress goes to stderr.
 // Usage: node --expose-gc dist/bench/wa-sim.bench.js [devices=1000] [messagesPerDevice=5]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { WaSimControlClient } from '../control/control-client.js';
@@ -33,12 +33,13 @@ const openTimeoutMs = intSetting(env.WA_SIM_BENCH_OPEN_TIMEOUT_MS, 60_000, 'OPEN
 const connectDeadlineMs = intSetting(env.WA_SIM_BENCH_CONNECT_DEADLINE_MS, 600_000, 'DEADLINE');
 const prepareTimeoutMs = intSetting(env.WA_SIM_BENCH_PREPARE_TIMEOUT_MS, 300_000, 'PREPARE');
 const sendTimeoutMs = intSetting(env.WA_SIM_BENCH_SEND_TIMEOUT_MS, 60_000, 'SEND_TIMEOUT_MS');
-const sendConcurrency = intSetting(env.WA_SIM_BENCH_SEND_CONCURRENCY, 25, 'SEND_CONCURRENCY');
+const sendConcurrency = intSetting(env.WA_SIM_BENCH_SEND_CONCURRENCY, 5, 'SEND_CONCURRENCY');
 const roundDeadlineMs = intSetting(env.WA_SIM_BENCH_ROUND_DEADLINE_MS, 300_000, 'ROUND_DEADLINE');
 const ackTimeoutMs = intSetting(env.WA_SIM_BENCH_ACK_TIMEOUT_MS, 120_000, 'ACK_TIMEOUT_MS');
-const clientNice = intSetting(env.WA_SIM_BENCH_CLIENT_NICE, 10, 'WA_SIM_BENCH_CLIENT_NICE');
+const clientNice = intSetting(env.WA_SIM_BENCH_CLIENT_NICE, 5, 'WA_SIM_BENCH_CLIENT_NICE');
 
 const started = Date.now();
+const loadAtStart = loadavg()[0] ?? 0;
 const children: Array<{ kill: () => void }> = [];
 // Whatever way this process ends, it must not leave a sim or client processes behind.
 process.on('exit', () => {
@@ -93,6 +94,11 @@ function connectFigures(c: BenchClientProcess): { open: number; failed: number }
   return e?.type === 'connected' || e?.type === 'progress'
     ? { open: e.open, failed: e.failed }
     : { open: 0, failed: 0 };
+}
+
+/** The longest event-loop stall the clients reported in their latest events. */
+function recentLag(clients: readonly BenchClientProcess[]): number {
+  return Math.max(0, ...clients.map((c) => c.last?.lagMaxMs ?? 0));
 }
 
 function sumConnect(clients: readonly BenchClientProcess[], field: 'open' | 'failed'): number {
@@ -178,7 +184,8 @@ async function main(): Promise<void> {
     log(
       `connect: ${sumConnect(active, 'open')}/${pairedTotal} open, ` +
         `${sumConnect(active, 'failed')} failed, ${secs(Date.now() - t0)} elapsed ` +
-        `(sim cpu ${secs(u.cpuMs - prepared.cpuMs)}, rss ${mb(u.rssBytes)}; clients cpu ${secs(clientCpu)})`,
+        `(sim cpu ${secs(u.cpuMs - prepared.cpuMs)}, rss ${mb(u.rssBytes)}; ` +
+        `clients cpu ${secs(clientCpu)}, max event-loop lag ${recentLag(active)} ms)`,
     );
   });
   await Promise.all(
@@ -223,9 +230,10 @@ async function main(): Promise<void> {
       const failed = tallyTotal(mergeTallies(clients.map((k) => k.last?.failures ?? {})));
       log(
         `round ${round}: ${c.acksSent - before.acksSent} acked, ` +
-          `${active.reduce((a, k) => a + connectFigures(k).open, 0)} sockets open, ` +
+          `${active.reduce((a, k) => a + k.openNow, 0)} sockets open, ` +
           `${failed} failures so far, ${secs(Date.now() - t)} elapsed ` +
-          `(sim cpu ${secs(procUsage(simPid).cpuMs - u0.cpuMs)})`,
+          `(sim cpu ${secs(procUsage(simPid).cpuMs - u0.cpuMs)}; ` +
+          `clients' max event-loop lag ${recentLag(active)} ms)`,
       );
     });
     const sent = await Promise.all(
@@ -235,7 +243,7 @@ async function main(): Promise<void> {
         return waiting.then(
           (e) => e.ok,
           (err: unknown) => {
-            drop(c, err, connectFigures(c).open);
+            drop(c, err, c.openNow);
             return 0;
           },
         );
@@ -315,6 +323,10 @@ async function main(): Promise<void> {
     rounds,
     sim_cpu_ms_total: Math.round(final.cpuMs - base.cpuMs),
     client_cpu_ms_total: clientCpuMs,
+    // Over ~5 s and Baileys' keep-alive closes sockets with 408: then the clients, not the sim, were short of CPU.
+    client_event_loop_lag_max_ms: Math.max(0, ...clients.map((c) => c.maxLagMs)),
+    // Other work on the machine distorts the figures; this shows how busy it was when we started.
+    load_avg_1m_at_start: round2(loadAtStart),
     wall_ms: Date.now() - started,
     failures: tallyTotal(failures),
     failure_reasons: failures,
