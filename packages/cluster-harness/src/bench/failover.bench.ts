@@ -16,7 +16,11 @@ async function run(signal: 'SIGKILL' | 'SIGSTOP') {
   // Two workers share 2×owned sessions, so the victim owns about `owned`.
   const cluster = await TestCluster.start({
     workers: 2,
-    env: { ...PRODUCTION_TIMING, LEASE_TTL_MS: String(ttl), MAX_CONCURRENT_CONNECTS: '16' },
+    env: {
+      ...PRODUCTION_TIMING,
+      LEASE_TTL_MS: String(ttl),
+      MAX_CONCURRENT_CONNECTS: String(numberArg('connects', 16)),
+    },
   });
   try {
     const ids = (await cluster.addPairedSessions(owned * 2)).map((s) => s.sessionId);

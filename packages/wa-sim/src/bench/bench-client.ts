@@ -1,7 +1,8 @@
 // One client process of the wa-sim benchmark: creates its share of pre-paired devices through the
 // control API, opens a real Baileys socket for each and sends on command. The benchmark runs
 // several of these so no single Node event loop has to drive 1,000 sockets (one process doing that
-// saturated its core at ~180 ms CPU per socket and fell behind, leaving the sim idle).
+// saturated its core, spending 400-600 ms of CPU per new socket past 600 of them, while the sim
+// it was meant to measure used a fifth of a core).
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import makeWASocket, {
@@ -55,6 +56,19 @@ function emit(body: EventBody): void {
   process.stdout.write(encodeWire({ ...body, ...usage(), failures } as BenchEvent));
 }
 
+const startedAt = Date.now();
+const noted = new Map<string, number>();
+
+/** Writes the first few occurrences of a failure reason to stderr, with the error's own message. */
+function note(reason: string, err?: unknown): void {
+  const n = (noted.get(reason) ?? 0) + 1;
+  noted.set(reason, n);
+  if (n > 3) return;
+  const at = ((Date.now() - startedAt) / 1000).toFixed(1);
+  const detail = err instanceof Error ? ` (${err.message})` : '';
+  process.stderr.write(`[bench client ${config.index} +${at}s] ${reason}${detail}\n`);
+}
+
 /** A short, low-cardinality reason for a tally key. */
 function reasonOf(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
@@ -90,7 +104,11 @@ async function pool<T>(
   await Promise.all(lanes);
 }
 
-/** Creates one phone with a paired device; retried because a keep-alive HTTP socket the sim already closed fails a POST once. */
+/**
+ * Creates one phone with a paired device. Retried: the single-process bench died on one
+ * `fetch failed` from the control API under load (probably undici reusing a keep-alive socket the
+ * server had just closed), and one lost request should not lose a device.
+ */
 async function createDevice(): Promise<AuthenticationCreds> {
   let last: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -108,6 +126,7 @@ async function createDevice(): Promise<AuthenticationCreds> {
       );
     } catch (err) {
       last = err;
+      note(`prepare: retrying after ${reasonOf(err)}`);
     }
   }
   throw last;
@@ -156,7 +175,9 @@ function openSocket(creds: AuthenticationCreds): Promise<WASocket> {
           reject(new Error(`open: closed ${statusOf(u)}`));
         } else if (state === 'open' && open.delete(sock) && !stopping) {
           // A socket that dies later (keep-alive 408, conflict 440, …) is a failure too.
-          countFailure(failures, `after open: closed ${statusOf(u)}`);
+          const reason = `after open: closed ${statusOf(u)}`;
+          countFailure(failures, reason);
+          note(reason, u.lastDisconnect?.error);
         }
       }
     });
@@ -255,13 +276,6 @@ lines.on('close', () => {
 // Baileys rejects pending queries of a socket that was ended (e.g. after an open timeout); Node
 // would exit on those. They are reported on stderr, a few per reason, not counted as failures:
 // the socket they belong to is already counted.
-const unhandled = new Map<string, number>();
-process.on('unhandledRejection', (err) => {
-  const reason = reasonOf(err);
-  const n = (unhandled.get(reason) ?? 0) + 1;
-  unhandled.set(reason, n);
-  if (n <= 3)
-    process.stderr.write(`[bench client ${config.index}] unhandled rejection: ${reason}\n`);
-});
+process.on('unhandledRejection', (err) => note(`unhandled rejection: ${reasonOf(err)}`));
 
 void prepare();
