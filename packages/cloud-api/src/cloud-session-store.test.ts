@@ -239,6 +239,34 @@ describe('CloudSessionStore (real Redis)', () => {
     expect((await store.load('s1'))?.accessToken).toBe('EAAGgood-refresh-000000000000');
   });
 
+  it('patches some fields and keeps the rest; only a different token resets the check', async () => {
+    await store.save('s1', full);
+    await store.recordTokenCheck('s1', {
+      isValid: false,
+      expiresAt: 5,
+      checkedAt: 6,
+      error: 'bad',
+    });
+    await store.patch('s1', { graphVersion: 'v22.0', accessToken: full.accessToken });
+    expect(await store.load('s1')).toStrictEqual({
+      ...full,
+      graphVersion: 'v22.0',
+      tokenExpiresAt: 5,
+    });
+    expect((await store.view('s1'))?.token).toMatchObject({ isValid: false, checkedAt: 6 });
+    await store.patch('s1', { accessToken: 'EAAGpatched-token-00000000000' });
+    expect((await store.load('s1'))?.accessToken).toBe('EAAGpatched-token-00000000000');
+    expect((await store.view('s1'))?.token).toStrictEqual({
+      expiresAt: undefined,
+      isValid: undefined,
+      checkedAt: undefined,
+      refreshedAt: undefined,
+    });
+    await expect(store.patch('nope', { graphVersion: 'v22.0' })).rejects.toMatchObject({
+      code: 'CLOUD_SESSION_NOT_FOUND',
+    });
+  });
+
   it('never resurrects a deleted session through a token update', async () => {
     const missing = await error(() => store.replaceToken('gone', 'EAAGtoken-for-nobody-0000000'));
     expect(cloudApiErrors.is(missing, 'CLOUD_SESSION_NOT_FOUND')).toBe(true);

@@ -49,6 +49,15 @@ export interface TokenCheck {
 
 /** The fields stored only as `ValueCipher` envelopes. */
 type SecretField = 'accessToken' | 'appSecret' | 'webhookVerifyToken';
+const SECRET_FIELDS: readonly SecretField[] = ['accessToken', 'appSecret', 'webhookVerifyToken'];
+const PLAIN_FIELDS = [
+  'phoneNumberId',
+  'wabaId',
+  'tokenType',
+  'appId',
+  'graphVersion',
+  'baseUrl',
+] as const;
 
 /** How long the message id ↔ wamid index is kept: status webhooks for a message stop long before. */
 export const CLOUD_SENT_TTL_SECONDS = 30 * 24 * 3600;
@@ -268,6 +277,36 @@ export class CloudSessionStore {
     const reply = await this.update(sessionId, set, del, expected);
     if (reply === 0) throw cloudApiErrors.create('CLOUD_SESSION_NOT_FOUND', { sessionId });
     return reply === 1;
+  }
+
+  /**
+   * Changes the given fields of a stored configuration and keeps the rest, token check results
+   * included. A different access token resets them (and its expiry, unless given): they were
+   * about the old token. Throws CLOUD_SESSION_NOT_FOUND.
+   */
+  async patch(sessionId: string, changes: Partial<CloudSessionConfig>): Promise<void> {
+    const current = await this.load(sessionId);
+    if (!current) throw cloudApiErrors.create('CLOUD_SESSION_NOT_FOUND', { sessionId });
+    const set: Record<string, string> = { updatedAt: String(this.now()) };
+    const del: string[] = [];
+    for (const field of PLAIN_FIELDS) {
+      const value = changes[field];
+      if (value !== undefined) set[field] = value;
+    }
+    for (const field of SECRET_FIELDS) {
+      const value = changes[field];
+      if (value !== undefined && value !== current[field]) {
+        set[field] = this.seal(sessionId, field, value);
+      }
+    }
+    if (changes.tokenExpiresAt !== undefined)
+      set['tokenExpiresAt'] = String(changes.tokenExpiresAt);
+    if (set['accessToken'] !== undefined) {
+      del.push('tokenIsValid', 'tokenCheckedAt', 'tokenLastError');
+      if (changes.tokenExpiresAt === undefined) del.push('tokenExpiresAt');
+    }
+    const reply = await this.update(sessionId, set, del);
+    if (reply === 0) throw cloudApiErrors.create('CLOUD_SESSION_NOT_FOUND', { sessionId });
   }
 
   /**

@@ -10,7 +10,7 @@ import {
 } from 'bullmq';
 import type { Logger } from '@wafleet/core';
 import { closeRedis, createRedis, LuaScript, type Keys, type RedisClient } from '@wafleet/redis';
-import { classifySendError } from './classify-send-error.js';
+import { classifySendError, type SendErrorClassification } from './classify-send-error.js';
 import { SendError, SendValidationError } from './errors.js';
 import type { SendLimits } from './media-rules.js';
 import { parseSendJobId } from './message-id.js';
@@ -358,9 +358,8 @@ export class SessionSendConsumer {
         );
         break;
       } catch (err) {
-        const delayMs = await this.handleSendError(job, token, data, err, attempt);
+        const { delayMs, failure } = await this.handleSendError(job, token, data, err, attempt);
         await job.updateProgress({ tries: attempt - job.attemptsMade });
-        const failure = classifySendError(err);
         this.emit({
           type: 'message.retrying',
           sessionId: this.sessionId,
@@ -434,7 +433,7 @@ export class SessionSendConsumer {
     data: SendJob,
     err: unknown,
     attempt: number,
-  ): Promise<number> {
+  ): Promise<{ delayMs: number; failure: SendErrorClassification }> {
     const failure = classifySendError(err);
     if (failure.reason === 'fenced_out') return this.fenceOut(job, token, undefined);
     if (failure.kind === 'permanent') {
@@ -461,10 +460,11 @@ export class SessionSendConsumer {
     }
     // The retry delay: full jitter on the job's base, the same rule for every session.
     const base = (job.opts.backoff as BackoffOptions | undefined)?.delay;
-    return fullJitterBackoff(attempt, {
+    const delayMs = fullJitterBackoff(attempt, {
       baseMs: base ?? DEFAULT_BACKOFF.baseMs,
       capMs: this.options.maxBackoffMs ?? DEFAULT_BACKOFF.capMs,
     });
+    return { delayMs, failure };
   }
 
   /** Fails the job for good: status record first (fenced), then BullMQ without retries. */

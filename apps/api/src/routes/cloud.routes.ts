@@ -75,9 +75,7 @@ export function registerCloudRoutes(app: FastifyInstance, deps: ApiDeps): void {
       await cloudSession(id);
       const current = await cloud.load(id);
       if (!current) throw apiErrors.create('SESSION_NOT_FOUND', { sessionId: id });
-      const { accessToken, ...rest } = body;
-      const next = { ...current, ...rest };
-      const checked = cloudSessionConfigSchema.safeParse(next);
+      const checked = cloudSessionConfigSchema.safeParse({ ...current, ...body });
       if (!checked.success) {
         throw apiErrors.create('VALIDATION_FAILED', {
           summary: checked.error.issues
@@ -85,19 +83,8 @@ export function registerCloudRoutes(app: FastifyInstance, deps: ApiDeps): void {
             .join('; '),
         });
       }
-      const before = await cloud.view(id);
-      await cloud.save(id, next);
-      if (accessToken !== undefined && accessToken !== current.accessToken) {
-        await cloud.replaceToken(id, accessToken, {});
-      } else if (before?.token.checkedAt !== undefined && before.token.isValid !== undefined) {
-        // Same token: what the last check found still holds (a refused token stays refused).
-        await cloud.recordTokenCheck(id, {
-          isValid: before.token.isValid,
-          expiresAt: before.token.expiresAt ?? 0,
-          checkedAt: before.token.checkedAt,
-          ...(before.token.lastError ? { error: before.token.lastError } : {}),
-        });
-      }
+      // Fields left out keep their values, and the same token keeps its check results.
+      await cloud.patch(id, body);
       await control.settingsChanged(id);
       request.log.info({ sessionId: id, fields: Object.keys(body) }, 'cloud config changed');
       return { ...toSessionView(await control.get(id)), cloud: await cloud.view(id) };
