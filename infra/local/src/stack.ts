@@ -127,14 +127,20 @@ async function main(): Promise<void> {
     stopping ??= (async () => {
       say(`stopping (${reason})…`);
       const started = Date.now();
-      await Promise.all(
-        children.map(async ({ child }) => {
-          child.kill('SIGTERM');
-          const timer = setTimeout(() => child.kill('SIGKILL'), STOP_BUDGET_MS);
-          await exited(child);
-          clearTimeout(timer);
-        }),
-      );
+      const stop = (group: { child: ChildProcess }[]) =>
+        Promise.all(
+          group.map(async ({ child }) => {
+            child.kill('SIGTERM');
+            const timer = setTimeout(() => child.kill('SIGKILL'), STOP_BUDGET_MS);
+            await exited(child);
+            clearTimeout(timer);
+          }),
+        );
+      // The apps drain first (they need Redis and the simulator to hand sessions back), then the
+      // simulator, then Redis. Those two run in their own process group: Ctrl-C reaches only us
+      // and the apps.
+      await stop(children.filter((c) => c.name !== 'wa-sim'));
+      await stop(children.filter((c) => c.name === 'wa-sim'));
       if (redis) await redis.stop(Math.max(500, STOP_BUDGET_MS - (Date.now() - started)));
       say(`stopped in ${Date.now() - started} ms`);
       process.exit(code);
@@ -150,7 +156,12 @@ async function main(): Promise<void> {
     const port = process.env.WAFLEET_REDIS_PORT
       ? Number(process.env.WAFLEET_REDIS_PORT)
       : undefined;
-    redis = await startLocalRedis({ dir, persistence: 'aof', ...(port ? { port } : {}) });
+    redis = await startLocalRedis({
+      dir,
+      persistence: 'aof',
+      ownProcessGroup: true,
+      ...(port ? { port } : {}),
+    });
     redisUrl = redis.url;
     say(
       `REDIS_URL not set: started a local redis-server on ${redis.url} (data in ${dir}, AOF everysec)`,
@@ -268,9 +279,7 @@ async function startSim(
   const child = spawn(
     process.execPath,
     [cli, '--state-file', join(stateDir, 'wa-sim-state.json')],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   children.push({ name: 'wa-sim', child });
   return new Promise<SimInfo>((resolve, reject) => {

@@ -14,6 +14,11 @@ export interface LocalRedisOptions {
   binary?: string;
   /** Milliseconds to wait for the server to answer PING. */
   startTimeoutMs?: number;
+  /**
+   * Run it in its own process group, so a Ctrl-C to the terminal does not reach it and the
+   * caller can stop it after the apps that still need it (the run command).
+   */
+  ownProcessGroup?: boolean;
 }
 
 /** A redis-server child process on loopback. */
@@ -105,7 +110,10 @@ export async function startLocalRedis(options: LocalRedisOptions): Promise<Local
         ? ['--appendonly', 'yes', '--appendfsync', 'everysec']
         : ['--appendonly', 'no']),
     ];
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(binary, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: options.ownProcessGroup ?? false,
+    });
     let output = '';
     child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
     child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
