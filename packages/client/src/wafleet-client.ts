@@ -6,6 +6,7 @@ import {
   DEFAULT_SEND_JOB_SETTINGS,
   DEFAULT_SEND_LIMITS,
   parseFailureText,
+  lastFailureOf,
   triesOf,
   parseSendJobId,
   parseSendRequest,
@@ -205,7 +206,12 @@ export class WafleetClient {
         attemptsMade: job.attemptsMade + triesOf(job),
         result:
           state === 'completed' && isSendResult(job.returnvalue) ? job.returnvalue : undefined,
-        failure: state === 'failed' || state === 'delayed' ? failed : undefined,
+        failure:
+          state === 'failed' || state === 'delayed'
+            ? failed
+            : state !== 'completed' && lastFailureOf(job) !== undefined
+              ? parseFailureText(lastFailureOf(job))
+              : undefined,
       };
     }
     // The job is gone (retention); the record still knows how it ended.

@@ -88,6 +88,7 @@ export {
   DEFAULT_RATE_LIMITED_BACKOFF_MS,
   SEND_RATE_PRESETS,
   SessionSendConsumer,
+  lastFailureOf,
   triesOf,
   type SendConsumerEvent,
   type SendConsumerState,

@@ -15,6 +15,7 @@ import type { SendJob, SendOptionsInput } from './send-job.schema.js';
 import type { SendContext, SendResult, SendTransport } from './send-transport.js';
 import {
   SessionSendConsumer,
+  lastFailureOf,
   triesOf,
   type SendConsumerEvent,
   type SessionSendConsumerOptions,
@@ -283,6 +284,8 @@ describe('SessionSendConsumer', () => {
     await until(async () => (await first.getState()) === 'completed', { what: 'completed' });
     const done = await jobOf(jobs[0]!);
     expect(done.attemptsMade + triesOf(done)).toBe(3);
+    // Why it was retried stays readable (a status read during the retries reports it).
+    expect(lastFailureOf(done)).toBe('timeout: try 2 timed out');
   });
 
   it('fails with the last transient reason when attempts run out', async () => {

@@ -145,6 +145,14 @@ function errorOf(value: unknown): Error {
 }
 
 /** Resolves after `ms`, or when `signal` aborts (then returns false). */
+/** The last failure of a send being retried in place (`<reason>: <detail>`), if any. */
+export function lastFailureOf(job: { progress?: unknown }): string | undefined {
+  const p = job.progress as { lastError?: unknown } | undefined;
+  return typeof p === 'object' && p !== null && typeof p.lastError === 'string'
+    ? p.lastError
+    : undefined;
+}
+
 /** Failed send tries of a job so far beyond BullMQ's own attempts (kept in its progress). */
 export function triesOf(job: { progress?: unknown }): number {
   const p = job.progress as { tries?: unknown } | undefined;
@@ -359,7 +367,11 @@ export class SessionSendConsumer {
         break;
       } catch (err) {
         const { delayMs, failure } = await this.handleSendError(job, token, data, err, attempt);
-        await job.updateProgress({ tries: attempt - job.attemptsMade });
+        // The last failure is kept with the tries, so a status read while it retries says why.
+        await job.updateProgress({
+          tries: attempt - job.attemptsMade,
+          lastError: formatFailureText(failure.reason, failure.message),
+        });
         this.emit({
           type: 'message.retrying',
           sessionId: this.sessionId,
