@@ -62,6 +62,7 @@ await runApp({
       keys,
       keyring: config.ENCRYPTION_KEYS,
       observe: (op, seconds, ok) => metrics.authStoreOps.observe({ op, ok: String(ok) }, seconds),
+      cacheBytes: config.AUTH_KEY_CACHE_BYTES,
     });
     const host = new SessionHost({
       workerId,

@@ -24,7 +24,7 @@ export type RedisClient = Redis | Cluster;
 
 function roleOptions(role: RedisRole): RedisOptions {
   if (role === 'command') {
-    return { maxRetriesPerRequest: 3, enableOfflineQueue: true };
+    return { maxRetriesPerRequest: 3, enableOfflineQueue: true, enableAutoPipelining: true };
   }
   return { maxRetriesPerRequest: null, enableReadyCheck: true };
 }

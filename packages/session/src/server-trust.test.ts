@@ -29,6 +29,33 @@ describe('strict signature check', () => {
     expect(Curve.verify(pair.public, msg, sig)).toBe(true);
   });
 
+  it('remembers only checks that passed, for exactly the bytes that passed', () => {
+    const pair = Curve.generateKeyPair();
+    const msg = randomBytes(80);
+    const sig = Curve.sign(pair.private, msg);
+    expect(strictVerify(pair.public, msg, sig)).toBe(true);
+    expect(strictVerify(pair.public, msg, sig)).toBe(true);
+    for (let i = 0; i < 64; i += 7) {
+      const flipped = Buffer.from(sig);
+      flipped[i] = (flipped[i] ?? 0) ^ 1;
+      expect(strictVerify(pair.public, msg, flipped)).toBe(false);
+      expect(strictVerify(pair.public, msg, flipped)).toBe(false);
+    }
+    const otherMsg = Buffer.from(msg);
+    otherMsg[0] = (otherMsg[0] ?? 0) ^ 0x80;
+    expect(strictVerify(pair.public, otherMsg, sig)).toBe(false);
+    // A message that is a prefix shift of another cannot collide with it in the cache key.
+    expect(
+      strictVerify(pair.public, Buffer.concat([msg, sig.subarray(0, 1)]), sig.subarray(1)),
+    ).toBe(false);
+    // Far more than the cache holds: the oldest are forgotten and checked again, still correctly.
+    for (let i = 0; i < 70; i++) {
+      const m = randomBytes(16);
+      expect(strictVerify(pair.public, m, Curve.sign(pair.private, m))).toBe(true);
+    }
+    expect(strictVerify(pair.public, msg, sig)).toBe(true);
+  });
+
   it('refuses to trust a simulator root in production', () => {
     expect(() => trustSimulatorRoot(randomBytes(32), { NODE_ENV: 'production' })).toThrow(
       /production/,

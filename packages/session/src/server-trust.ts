@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Curve, WA_CERT_DETAILS } from '@whiskeysockets/baileys';
 import { verifySignature } from 'libsignal/src/curve.js';
 
@@ -5,6 +6,25 @@ import { verifySignature } from 'libsignal/src/curve.js';
 export const WHATSAPP_ROOT_PUBLIC_KEY: Buffer = Buffer.from(WA_CERT_DETAILS.PUBLIC_KEY);
 
 let strictInstalled = false;
+
+/**
+ * Digests of (key, message, signature) triples that verified. Every Noise handshake presents the
+ * server's certificate chain, the same bytes for every socket, and the pure-JS check costs about
+ * 5 ms each: with hundreds of sockets reconnecting at once (a failover) that is seconds of CPU.
+ * Only successes are kept, keyed by the whole triple, so a hit is a check already passed.
+ */
+const verified = new Map<string, true>();
+const VERIFIED_MAX = 64;
+
+function tripleDigest(pubKey: Uint8Array, message: Uint8Array, signature: Uint8Array): string {
+  const h = createHash('sha256');
+  for (const part of [pubKey, message, signature]) {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(part.length);
+    h.update(len).update(part);
+  }
+  return h.digest('base64');
+}
 
 /** A signature check that honours the result (libsignal returns false on a bad signature). */
 export function strictVerify(
@@ -14,7 +34,14 @@ export function strictVerify(
 ): boolean {
   try {
     const key = pubKey.length === 32 ? Buffer.concat([Buffer.from([5]), pubKey]) : pubKey;
-    return verifySignature(key, message, signature) === true;
+    const digest = tripleDigest(key, message, signature);
+    if (verified.has(digest)) return true;
+    const ok = verifySignature(key, message, signature) === true;
+    if (ok) {
+      if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value as string);
+      verified.set(digest, true);
+    }
+    return ok;
   } catch {
     return false;
   }

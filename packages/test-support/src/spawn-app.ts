@@ -50,7 +50,18 @@ export function spawnProcess(
   args: string[],
   options: { env?: Record<string, string | undefined>; cwd?: string; echo?: boolean } = {},
 ): SpawnedProcess {
-  const child = spawn(command, args, {
+  // WAFLEET_PROFILE_DIR=<dir>: every spawned node process writes a CPU profile there on exit
+  // (`--cpu-prof`), so a benchmark's worker, coordinator and sim can be profiled as they ran.
+  const profileDir = process.env.WAFLEET_PROFILE_DIR;
+  const profiled =
+    profileDir && command === process.execPath
+      ? [
+          '--cpu-prof',
+          `--cpu-prof-dir=${profileDir}`,
+          `--cpu-prof-name=${name}.${Date.now()}.cpuprofile`,
+        ]
+      : [];
+  const child = spawn(command, [...profiled, ...args], {
     cwd: options.cwd ?? repoRoot,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

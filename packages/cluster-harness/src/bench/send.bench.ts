@@ -1,6 +1,7 @@
 // `pnpm bench send`: end-to-end sends (enqueue → server ack) on one worker for 1, 10 and 100
-// sessions, unthrottled; in the same run raw BullMQ no-op throughput on the same Redis and a direct
-// Baileys sendMessage loop without the queue, so the overheads read as ratios.
+// sessions, unthrottled; in the same run raw BullMQ no-op throughput on the same Redis and direct
+// Baileys sendMessage loops without the queue (1 session, and as many sessions as the last row in
+// one process), so the overheads read as ratios.
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import { makeWASocket, Browsers } from '@whiskeysockets/baileys';
 import { waSimSocketOptions, createMemoryAuthState } from '@wafleet/wa-sim/client';
@@ -98,7 +99,12 @@ async function sentCount(cluster: TestCluster): Promise<number> {
   return (await cluster.sim.control.counters()).messagesReceived;
 }
 
-async function waitSent(cluster: TestCluster, base: number, expected: number): Promise<void> {
+async function waitSent(
+  cluster: TestCluster,
+  base: number,
+  expected: number,
+  pollMs = 200,
+): Promise<void> {
   const target = base + expected;
   const deadline = Date.now() + 600_000;
   for (;;) {
@@ -106,12 +112,13 @@ async function waitSent(cluster: TestCluster, base: number, expected: number): P
     if (n >= target) return;
     if (Date.now() > deadline)
       throw new Error(`only ${n - base} of ${target - base} sends completed`);
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
 
 async function bullmqNoop(url: string): Promise<number> {
-  const connection = new Redis(url, { maxRetriesPerRequest: null }) as unknown as ConnectionOptions;
+  const redis = new Redis(url, { maxRetriesPerRequest: null });
+  const connection = redis as unknown as ConnectionOptions;
   const queue = new Queue('noop', { connection, prefix: 'bench' });
   const n = 5000;
   await queue.addBulk(
@@ -133,46 +140,62 @@ async function bullmqNoop(url: string): Promise<number> {
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
+  redis.disconnect();
   return Math.round(rate);
 }
 
-async function directLoop(cluster: TestCluster): Promise<number> {
-  const phone = await cluster.sim.control.createPhone();
-  const device = await cluster.sim.control.createPairedDevice(phone.number, {
-    reportPreKeyCount: 100,
-  });
-  const auth = createMemoryAuthState(device.creds);
-  const sock = makeWASocket({
-    ...waSimSocketOptions({
-      wsUrl: cluster.sim.info.ws_url,
-      rootPublicKey: cluster.sim.info.root_public_key,
-    }),
-    auth: auth.state,
-    logger: pino({ level: 'silent' }),
-    browser: Browsers.ubuntu('Chrome'),
-    markOnlineOnConnect: false,
-    shouldSyncHistoryMessage: () => false,
-  });
-  sock.ev.on('creds.update', auth.saveCreds);
-  await new Promise<void>((resolve) =>
-    sock.ev.on('connection.update', (u) => u.connection === 'open' && resolve()),
-  );
+/**
+ * The ceiling without wafleet: `sessions` Baileys sockets with in-memory auth in this one process
+ * (as one worker would be), each sending its share in a sequential loop, all sessions at once.
+ * Returns messages/s until the sim acked all, and this process's CPU per message.
+ */
+async function directLoop(
+  cluster: TestCluster,
+  sessions: number,
+): Promise<{ msgsPerS: number; cpuMsPerMsg: number }> {
   const to = `${(await cluster.sim.control.createContact()).number}@s.whatsapp.net`;
-  await sock.sendMessage(to, { text: 'warm-up' });
-  const acked = new Set<string>();
-  sock.ws.on('frame', (node: { tag: string; attrs: Record<string, string> }) => {
-    if (node.tag === 'ack' && node.attrs.class === 'message' && node.attrs.id)
-      acked.add(node.attrs.id);
-  });
-  const n = Math.min(MSGS, 500);
+  const socks: ReturnType<typeof makeWASocket>[] = [];
+  for (let i = 0; i < sessions; i++) {
+    const phone = await cluster.sim.control.createPhone();
+    const device = await cluster.sim.control.createPairedDevice(phone.number, {
+      reportPreKeyCount: 100,
+    });
+    const auth = createMemoryAuthState(device.creds);
+    const sock = makeWASocket({
+      ...waSimSocketOptions({
+        wsUrl: cluster.sim.info.ws_url,
+        rootPublicKey: cluster.sim.info.root_public_key,
+      }),
+      auth: auth.state,
+      logger: pino({ level: 'silent' }),
+      browser: Browsers.ubuntu('Chrome'),
+      markOnlineOnConnect: false,
+      shouldSyncHistoryMessage: () => false,
+    });
+    sock.ev.on('creds.update', auth.saveCreds);
+    await new Promise<void>((resolve) =>
+      sock.ev.on('connection.update', (u) => u.connection === 'open' && resolve()),
+    );
+    await sock.sendMessage(to, { text: 'warm-up' });
+    socks.push(sock);
+  }
+  const n = Math.max(1, Math.floor(Math.min(MSGS, 2000) / sessions));
+  const base = await sentCount(cluster);
+  const cpu0 = process.cpuUsage();
   const t0 = Date.now();
-  const ids: string[] = [];
-  for (let i = 0; i < n; i++)
-    ids.push((await sock.sendMessage(to, { text: `direct ${i}` }))!.key.id!);
-  while (!ids.every((id) => acked.has(id))) await new Promise((r) => setTimeout(r, 20));
-  const rate = n / ((Date.now() - t0) / 1000);
-  await sock.end(undefined);
-  return Math.round(rate);
+  await Promise.all(
+    socks.map(async (sock) => {
+      for (let i = 0; i < n; i++) await sock.sendMessage(to, { text: `direct ${i}` });
+    }),
+  );
+  await waitSent(cluster, base, n * sessions, 20);
+  const elapsed = (Date.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  for (const sock of socks) await sock.end(undefined);
+  return {
+    msgsPerS: Math.round((n * sessions) / elapsed),
+    cpuMsPerMsg: Math.round(((cpu.user + cpu.system) / 1000 / (n * sessions)) * 100) / 100,
+  };
 }
 
 const results = [];
@@ -180,7 +203,8 @@ let cmds = 0;
 let conns = 0;
 let blocking = 0;
 let noop = 0;
-let direct = 0;
+let direct = { msgsPerS: 0, cpuMsPerMsg: 0 };
+let directMany = { msgsPerS: 0, cpuMsPerMsg: 0 };
 for (const size of SIZES) {
   const r = await endToEnd(size);
   results.push(r.row);
@@ -191,7 +215,10 @@ for (const size of SIZES) {
   }
   if (size === SIZES[0]) {
     noop = await bullmqNoop(r.cluster.redis.url);
-    direct = await directLoop(r.cluster);
+    direct = await directLoop(r.cluster, 1);
+  }
+  if (size === SIZES[SIZES.length - 1]) {
+    directMany = await directLoop(r.cluster, size);
   }
   await r.cluster.stop();
 }
@@ -199,7 +226,12 @@ report({
   bench: 'send',
   results,
   bullmq_noop_jobs_per_s: noop,
-  direct_send_msgs_per_s: direct,
+  direct_send_msgs_per_s: direct.msgsPerS,
+  // The same direct loop with as many sessions as the last row, all sending at once in one
+  // process: Baileys' own ceiling on this machine for that row, and its CPU per message.
+  direct_send_sessions: SIZES[SIZES.length - 1],
+  direct_send_many_msgs_per_s: directMany.msgsPerS,
+  direct_send_cpu_ms_per_msg: directMany.cpuMsPerMsg,
   redis_cmds_per_send: Math.round(cmds * 10) / 10,
   redis_conns_per_session: Math.round(conns * 100) / 100,
   redis_blocking_conns_per_session: Math.round(blocking * 100) / 100,

@@ -19,12 +19,25 @@ function problemsOf(fn: () => unknown): { variable: string; message: string }[] 
 }
 
 describe('loadConfig', () => {
+  it('takes 0 to turn the auth key cache off and names a bad size', () => {
+    expect(
+      loadConfig(workerConfigSchema, { ...valid, AUTH_KEY_CACHE_BYTES: '0' }).AUTH_KEY_CACHE_BYTES,
+    ).toBe(0);
+    expect(
+      problemsOf(() => loadConfig(workerConfigSchema, { ...valid, AUTH_KEY_CACHE_BYTES: '-1' })),
+    ).toEqual([{ variable: 'AUTH_KEY_CACHE_BYTES', message: 'must be 0 (no cache) or more' }]);
+    expect(
+      problemsOf(() => loadConfig(workerConfigSchema, { ...valid, AUTH_KEY_CACHE_BYTES: 'lots' })),
+    ).toEqual([{ variable: 'AUTH_KEY_CACHE_BYTES', message: 'must be a number (bytes)' }]);
+  });
+
   it('applies defaults and coerces numbers', () => {
     const cfg = loadConfig(workerConfigSchema, { ...valid, HTTP_PORT: '9500' });
     expect(cfg.HTTP_PORT).toBe(9500);
     expect(cfg.LOG_LEVEL).toBe('info');
     expect(cfg.REDIS_KEY_PREFIX).toBe('wf');
     expect(cfg.WORKER_CAPACITY).toBe(500);
+    expect(cfg.AUTH_KEY_CACHE_BYTES).toBe(262_144);
     expect(cfg.ENCRYPTION_KEYS.currentKeyId).toBe('k1');
     expect(cfg.ENCRYPTION_KEYS.keys.get('k1')?.equals(Buffer.alloc(32, 7))).toBe(true);
   });

@@ -168,6 +168,17 @@ export const workerConfigSchema = z
       description:
         'Connect storm control: most sockets connecting at once (with jitter) after a failover.',
     }),
+    AUTH_KEY_CACHE_BYTES: envVar(
+      z.coerce
+        .number({ error: 'must be a number (bytes)' })
+        .int('must be a whole number')
+        .min(0, 'must be 0 (no cache) or more')
+        .default(262_144),
+      {
+        description:
+          "Per owned session, bytes of decrypted Signal keys kept in memory (write-through, updated only after Redis stored the write; 0 = read every key from Redis). A session's keys are written only by its one owner, so the cache cannot go stale.",
+      },
+    ),
     SEND_ACK_TIMEOUT_MS: ms(
       20_000,
       'A send whose server ack does not arrive within this is retried with the same message id.',
