@@ -322,10 +322,28 @@ describe('session login through the HTTP API (real cluster)', () => {
       await cluster.client.exists(cluster.keys.authCreds('pair1'), cluster.keys.authKeys('pair1')),
     ).toBe(0);
     expect(await leftovers()).toEqual([]);
+    // The same id at once: a fresh session that shows a QR, not the deleted one's logged-out
+    // runner (DELETE returns once the old owner let go of the lease).
+    const again = await http.call('POST', '/v1/sessions', { body: { id: 'pair1' } });
+    expect(again.status).toBe(201);
+    await waitForQr('pair1');
     await until(async () => (await cluster.sim.control.devices(phone)).length === 0, {
       what: 'device unlinked in the sim',
     });
-  }, 60_000);
+    expect((await http.call('DELETE', '/v1/sessions/pair1')).status).toBe(200);
+    // Should a worker still hold a deleted id's lease, creating it again is refused, retryable.
+    await cluster.client.set(cluster.keys.lease('ghost1'), 'worker-gone:7', 'PX', 60_000);
+    const early = await http.call('POST', '/v1/sessions', { body: { id: 'ghost1' } });
+    expect(early.status).toBe(409);
+    expect((early.body as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'SESSION_STILL_DELETING',
+      message: expect.stringContaining('retry in a few seconds') as string,
+    });
+    expect((await http.call('GET', '/v1/sessions/ghost1')).status).toBe(404);
+    await cluster.client.del(cluster.keys.lease('ghost1'));
+    expect((await http.call('POST', '/v1/sessions', { body: { id: 'ghost1' } })).status).toBe(201);
+    expect((await http.call('DELETE', '/v1/sessions/ghost1')).status).toBe(200);
+  }, 90_000);
 
   it('scan page in Chromium: shows the QR, then "Connected as +…" after the simulated scan; expired links show no QR', async () => {
     browser = await chromium.launch({

@@ -54,6 +54,12 @@ export const apiErrors = defineErrors({
     status: 409,
     message: 'session {sessionId} exists already',
   },
+  SESSION_STILL_DELETING: {
+    status: 409,
+    message:
+      'session {sessionId} was deleted and its last owner has not let go of it yet; retry in a few seconds',
+    retryable: true,
+  },
   SESSION_KIND_MISMATCH: {
     status: 409,
     message: 'session {sessionId} is of kind {kind}: this route is for cloud sessions',

@@ -212,14 +212,8 @@ export class SessionHost {
       onEvent: (event) => {
         if (event.type === 'message.sent') {
           this.o.metrics.sendJobs.inc({ outcome: 'sent', reason: 'none' });
-          // Enqueue time is BullMQ's job `timestamp` (the job hash is kept a while after completion).
-          void this.o.redis
-            .hget(`${this.o.keys.queuePrefix(sessionId)}:send:${event.jobId}`, 'timestamp')
-            .then((ts) => {
-              if (ts && Number(ts) > 0)
-                this.o.metrics.sendLatency.observe(Math.max(0, event.sentAt - Number(ts)) / 1000);
-            })
-            .catch(() => undefined);
+          if (event.enqueuedAt > 0)
+            this.o.metrics.sendLatency.observe(Math.max(0, event.sentAt - event.enqueuedAt) / 1000);
           void publishSessionEvent(this.o.redis, this.o.keys, {
             sessionId,
             type: 'message.sent',

@@ -256,7 +256,11 @@ describe('SessionSendConsumer', () => {
     expect(t.sends.map((s) => s.messageId)).toEqual([job.messageId, job.messageId, job.messageId]);
     expect(t.sends.map((s) => s.attempt)).toEqual([1, 2, 3]);
     expect(events.filter((e) => e.type === 'message.retrying')).toHaveLength(2);
-    expect(events.at(-1)).toMatchObject({ type: 'message.sent', messageId: job.messageId });
+    expect(events.at(-1)).toMatchObject({
+      type: 'message.sent',
+      messageId: job.messageId,
+      enqueuedAt: stored.timestamp,
+    });
   });
 
   it('keeps per-session order when a send is retried: later jobs wait for it', async () => {

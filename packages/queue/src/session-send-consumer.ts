@@ -62,6 +62,8 @@ export type SendConsumerEvent =
       readonly jobId: string;
       readonly messageId: string;
       readonly sentAt: number;
+      /** When the job was enqueued (BullMQ's job timestamp), ms since the epoch. */
+      readonly enqueuedAt: number;
       readonly attemptsMade: number;
       /** Cloud API: the Graph message id. */
       readonly providerMessageId?: string;
@@ -600,6 +602,7 @@ export class SessionSendConsumer {
       jobId: job.id ?? '',
       messageId: result.messageId,
       sentAt: result.sentAt,
+      enqueuedAt: job.timestamp,
       attemptsMade: job.attemptsMade + triesOf(job),
       ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}),
     });

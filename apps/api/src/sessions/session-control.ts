@@ -158,7 +158,10 @@ export class SessionControl {
       if (!loggedOut) log.warn('no logout confirmation from the owner; wiping auth state directly');
     }
     await this.o.records.delete(sessionId);
-    if (owner && !loggedOut) await this.waitLeaseGone(sessionId, this.o.logoutWaitMs ?? 8000);
+    // Also after a confirmed logout: the owner keeps its lease (and its logged-out runner) until
+    // the coordinator unassigns the deleted record. A session re-created under the same id before
+    // then would find that runner instead of a fresh one.
+    if (owner) await this.waitLeaseGone(sessionId, this.o.logoutWaitMs ?? 8000);
     // The stored fence is the newest; wiping with it is refused only if someone took the lease
     // since (which cannot happen for a deleted record, short of a race with a re-create).
     const fence = Number((await this.o.redis.get(this.o.keys.fence(sessionId))) ?? 0);
@@ -248,6 +251,11 @@ export class SessionControl {
     if (receivers === 0) {
       throw apiErrors.create('WORKER_UNREACHABLE', { worker, sessionId: command.sessionId });
     }
+  }
+
+  /** True while a worker still holds the lease of `sessionId` (e.g. of a session being deleted). */
+  async leaseHeld(sessionId: string): Promise<boolean> {
+    return (await this.o.redis.exists(this.o.keys.lease(sessionId))) === 1;
   }
 
   private async waitLeaseGone(sessionId: string, timeoutMs: number): Promise<void> {

@@ -1,4 +1,4 @@
-// `pnpm bench failover [--sessions 100] [--ttl 10000]`: SIGKILL (fast path) and SIGSTOP (silent
+// `pnpm bench failover [--sessions 100] [--ttl 10000] [--connects 8]`: SIGKILL (fast path) and SIGSTOP (silent
 // vanish, TTL path) of a worker owning `sessions` sessions; time until each is open elsewhere.
 import { TestCluster, ownerCounts } from '../test-cluster.js';
 import {
@@ -19,7 +19,8 @@ async function run(signal: 'SIGKILL' | 'SIGSTOP') {
     env: {
       ...PRODUCTION_TIMING,
       LEASE_TTL_MS: String(ttl),
-      MAX_CONCURRENT_CONNECTS: String(numberArg('connects', 16)),
+      // The worker's own default (8) unless `--connects N` asks for another.
+      MAX_CONCURRENT_CONNECTS: String(numberArg('connects', 8)),
     },
   });
   try {
@@ -57,6 +58,7 @@ report({
   bench: 'failover',
   sessions: kill.victim_sessions,
   ttl_ms: ttl,
+  max_concurrent_connects: numberArg('connects', 8),
   p50_ms: kill.p50_ms,
   p99_ms: kill.p99_ms,
   max_ms: kill.max_ms,
