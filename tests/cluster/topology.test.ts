@@ -81,9 +81,13 @@ describe('cluster topology changes', () => {
           timeoutMs: 15_000,
         },
       );
-      // A write with the zombie's (old) fence is refused in Redis.
-      const lease = await cluster.client.get(cluster.keys.lease(moved[0]!));
-      const newFence = Number(lease!.split(':').pop());
+      // A write with the zombie's (old) fence is refused in Redis. The coordinator may be moving
+      // the session back onto the resumed worker right now (no lease for a moment): wait for one.
+      const lease = await until(() => cluster.client.get(cluster.keys.lease(moved[0]!)), {
+        what: `a lease on ${moved[0]}`,
+        timeoutMs: 15_000,
+      });
+      const newFence = Number(lease.split(':').pop());
       const stale = await cluster.auth.open(moved[0]!, { fence: newFence - 1 });
       await expect(stale.saveCreds()).rejects.toMatchObject({ code: 'FENCED_OUT' });
       const refused = await metric(zombie.baseUrl, 'wafleet_fence_rejections_total');
