@@ -197,7 +197,8 @@ describe('CloudSessionStore (real Redis)', () => {
     });
   });
 
-  it('replaces the token, clears the old check, and guards a refresh against a newer token', async () => {
+  /** Session s1 saved, with a failed token check on record (expiresAt 5, checkedAt 6). */
+  async function saveWithFailedCheck(): Promise<void> {
     await store.save('s1', full);
     await store.recordTokenCheck('s1', {
       isValid: false,
@@ -205,6 +206,10 @@ describe('CloudSessionStore (real Redis)', () => {
       checkedAt: 6,
       error: 'bad',
     });
+  }
+
+  it('replaces the token, clears the old check, and guards a refresh against a newer token', async () => {
+    await saveWithFailedCheck();
     now = 1_700_000_050_000;
     expect(
       await store.replaceToken('s1', 'EAAGsecond-token-000000000000', {
@@ -240,13 +245,7 @@ describe('CloudSessionStore (real Redis)', () => {
   });
 
   it('patches some fields and keeps the rest; only a different token resets the check', async () => {
-    await store.save('s1', full);
-    await store.recordTokenCheck('s1', {
-      isValid: false,
-      expiresAt: 5,
-      checkedAt: 6,
-      error: 'bad',
-    });
+    await saveWithFailedCheck();
     await store.patch('s1', { graphVersion: 'v22.0', accessToken: full.accessToken });
     expect(await store.load('s1')).toStrictEqual({
       ...full,

@@ -132,12 +132,12 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ApiDeps): void
         webhookSecret = w.generated;
       }
       if (body.rateLimit) settings.rateLimit = body.rateLimit;
-      // A cloud session is created stopped and started once its config is stored, so no worker
-      // takes it before it can send.
       // A deleted session's last owner may still hold its lease for a moment: a record created now
       // would be served by that worker's stale runner, so ask the caller to retry instead.
       if (!(await records.get(body.id)) && (await control.leaseHeld(body.id)))
         throw apiErrors.create('SESSION_STILL_DELETING', { sessionId: body.id });
+      // A cloud session is created stopped and started once its config is stored, so no worker
+      // takes it before it can send.
       const created = await records.create({
         id: body.id,
         kind: body.kind,

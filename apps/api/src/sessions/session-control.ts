@@ -260,10 +260,7 @@ export class SessionControl {
 
   private async waitLeaseGone(sessionId: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (
-      Date.now() < deadline &&
-      (await this.o.redis.exists(this.o.keys.lease(sessionId))) === 1
-    ) {
+    while (Date.now() < deadline && (await this.leaseHeld(sessionId))) {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
