@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { WafleetClient } from '@wafleet/client';
 import { TestCluster } from '@wafleet/cluster-harness';
 import { join } from 'node:path';
 import { repoRoot, spawnProcess, until } from '@wafleet/test-support';
@@ -95,11 +96,11 @@ describe('cluster topology changes', () => {
         `zombie: ${moved.length} sessions moved; writes refused by the fence after resume: ${refused}\n`,
       );
       // Sessions stay healthy: all open (the coordinator may rebalance some back onto the resumed
-      // worker, under new fences), and inbound messages decrypt on the current owner.
+      // worker, under new fences), and messages both ways decrypt on whichever worker owns them.
       await cluster.waitAllOpen(ids);
       const target = paired.find((p) => p.sessionId === moved[0])!;
       const contact = await cluster.sim.control.createContact();
-      const sent = await cluster.sim.control.sendFromContact(
+      const inbound = await cluster.sim.control.sendFromContact(
         contact.number,
         target.phone,
         'after the zombie',
@@ -109,11 +110,29 @@ describe('cluster topology changes', () => {
           const entries = await cluster.client.xrange(cluster.keys.events(), '-', '+');
           return entries.some(
             ([, f]) =>
-              f[1] === target.sessionId && f[3] === 'message.received' && f[7]!.includes(sent.id),
+              f[1] === target.sessionId &&
+              f[3] === 'message.received' &&
+              f[7]!.includes(inbound.id),
           );
         },
-        { what: 'inbound message decrypted by the new owner' },
+        { what: 'inbound message decrypted by the current owner' },
       );
+      const client = new WafleetClient({ redisUrl: cluster.redis.url, prefix: cluster.prefix });
+      try {
+        const { messageId } = await client.send(target.sessionId, `+${contact.number}`, {
+          type: 'text',
+          text: 'reply after the zombie',
+        });
+        const recorded = await until(
+          async () =>
+            (await cluster.sim.control.messages(contact.number)).find((m) => m.id === messageId),
+          { what: 'the reply decrypted by the contact' },
+        );
+        expect(recorded.text).toBe('reply after the zombie');
+        expect((await cluster.sim.control.counters()).decryptErrors).toBe(0);
+      } finally {
+        await client.close();
+      }
     } finally {
       await cluster.stop();
     }

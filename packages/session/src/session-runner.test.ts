@@ -129,6 +129,42 @@ describe('SessionRunner against wa-sim', () => {
     await again.runner.stop();
   });
 
+  it('a stop while an inbound message is being handled lets it finish: emitted and receipted, not lost', async () => {
+    const phone = sim.createPhone();
+    const device = sim.createPairedDevice(phone.number, { reportPreKeyCount: 50 });
+    const auth = memoryAuth();
+    Object.assign(auth.creds(), device.creds);
+    const { runner } = runnerFor(sim, auth, 'sstop');
+    await runner.start();
+    await until(() => runner.state === 'open', { what: 'open' });
+    const inbound: string[] = [];
+    runner.on('message', (m) => inbound.push(m.message.key.id!));
+    const contact = sim.createContact();
+    const id = '3EB0570B0000000000000001';
+    let stopping: Promise<void> | undefined;
+    // The stop lands the moment the stanza was read, before Baileys decrypted it.
+    runner.socket!.ws.on('CB:message', (node: { attrs: { id?: string } }) => {
+      if (node.attrs.id === id) stopping ??= runner.stop('unassigned');
+    });
+    await sim.sendFromContact(contact.number, phone.number, 'during the stop', { id });
+    await until(() => stopping !== undefined, { what: 'the stop to begin' });
+    await stopping;
+    expect(runner.state).toBe('stopped');
+    expect(inbound).toEqual([id]);
+    expect(sim.deviceReceipts.filter((r) => r.id === id)).toHaveLength(1);
+
+    // What arrives while stopped waits in WhatsApp for the next start.
+    const later = await sim.sendFromContact(contact.number, phone.number, 'while stopped');
+    expect(later.queued).toEqual([device.deviceJid]);
+    const again = runnerFor(sim, auth, 'sstop');
+    const after: string[] = [];
+    again.runner.on('message', (m) => after.push(m.message.key.id!));
+    await again.runner.start();
+    await until(() => after.includes(later.id), { what: 'the queued message' });
+    expect(after).not.toContain(id);
+    await again.runner.stop();
+  });
+
   it('wipes auth and ends logged_out on 401, without reconnecting', async () => {
     const phone = sim.createPhone();
     const device = sim.createPairedDevice(phone.number);

@@ -102,6 +102,47 @@ const RECEIPT_BY_STATUS: Record<number, ReceiptStatus | undefined> = {
 
 type BaileysError = Error & { output?: { statusCode?: number }; data?: unknown };
 
+/** How long a graceful stop waits for inbound messages already read to be handled. */
+const INBOUND_FINISH_MS = 2_000;
+
+/**
+ * Message stanzas a socket read and Baileys has not emitted yet. Baileys commits the decrypted
+ * Signal state before it sends the receipt and emits the message; closing the socket in between
+ * loses the message for good (WhatsApp redelivers it, but the ciphertext can no longer be
+ * decrypted and Baileys drops the copy). A graceful stop therefore waits for these.
+ */
+class InboundInFlight {
+  /** Stanza id → when it was read. */
+  private readonly ids = new Map<string, number>();
+  private idle: (() => void) | undefined;
+
+  read(id: string | undefined): void {
+    if (id) this.ids.set(id, Date.now());
+  }
+
+  handled(id: string | null | undefined): void {
+    if (id && this.ids.delete(id) && this.ids.size === 0) this.idle?.();
+  }
+
+  /**
+   * Resolves once every stanza read in the last `ms` was handled, or after `ms`. Older ones are
+   * forgotten: Baileys handles some without emitting anything (a copy it already decrypted).
+   */
+  async settle(ms: number): Promise<void> {
+    const since = Date.now() - ms;
+    for (const [id, at] of this.ids) if (at < since) this.ids.delete(id);
+    if (this.ids.size === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.idle = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.idle = undefined;
+  }
+}
+
 /** Baileys wants a logger with `level` and the pino methods; ours is pino, bound to the session. */
 type BaileysLogger = Parameters<typeof makeWASocket>[0]['logger'];
 
@@ -119,6 +160,7 @@ export class SessionRunner extends EventEmitter<SessionEvents> {
   private since = Date.now();
   private generation = 0;
   private sock: WASocket | undefined;
+  private inbound = new InboundInFlight();
   private detach: (() => void) | undefined;
   private auth: SessionAuth | undefined;
   private credsChain: Promise<void> = Promise.resolve();
@@ -199,6 +241,12 @@ export class SessionRunner extends EventEmitter<SessionEvents> {
     this.stopping = true;
     this.clearTimers();
     const sock = this.sock;
+    if (sock) {
+      // Read nothing more (WhatsApp keeps what was never receipted for the next owner), and let
+      // what was already read finish, its receipt included, before the socket closes.
+      sock.ws.removeAllListeners('message');
+      await this.inbound.settle(INBOUND_FINISH_MS);
+    }
     this.release();
     if (sock) await sock.end(undefined);
     await this.credsChain.catch(() => undefined);
@@ -412,6 +460,7 @@ export class SessionRunner extends EventEmitter<SessionEvents> {
       makeSignalRepository: makeIsolatedSignalRepository,
     });
     this.sock = sock;
+    const inbound = (this.inbound = new InboundInFlight());
     this.armDeadline(gen, sock);
     const ev = sock.ev;
     const onConnection = (
@@ -443,6 +492,7 @@ export class SessionRunner extends EventEmitter<SessionEvents> {
       if (gen !== this.generation) return;
       for (const message of messages) {
         const id = message.key.id;
+        inbound.handled(id);
         if (!id || !message.message) continue;
         if (message.key.fromMe && this.sentIds.has(id)) continue;
         if (!this.seen.add(`${message.key.remoteJid ?? ''}/${id}`)) continue;
@@ -487,12 +537,15 @@ export class SessionRunner extends EventEmitter<SessionEvents> {
     ev.on('messages.upsert', onUpsert);
     ev.on('messages.update', onUpdate);
     sock.ws.on('frame', onFrame);
+    const onMessageNode = (node: BinaryNode) => inbound.read(node.attrs.id);
+    sock.ws.on('CB:message', onMessageNode);
     this.detach = () => {
       ev.off('connection.update', onConnection);
       ev.off('creds.update', onCreds);
       ev.off('messages.upsert', onUpsert);
       ev.off('messages.update', onUpdate);
       sock.ws.off('frame', onFrame);
+      sock.ws.off('CB:message', onMessageNode);
     };
   }
 

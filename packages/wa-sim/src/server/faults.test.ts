@@ -33,6 +33,7 @@ describe('injected faults → Baileys lastDisconnect status code', () => {
     ['socket close', { kind: 'close' }, 428],
     ['socket terminate', { kind: 'terminate' }, 428],
     ['silence until keep-alive loss', { kind: 'silence' }, 408],
+    ['deaf (uplink lost) until keep-alive loss', { kind: 'deaf' }, 408],
   ];
 
   it.concurrent.each(live)('%s', async (_name, fault, code) => {

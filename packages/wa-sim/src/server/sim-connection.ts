@@ -36,6 +36,8 @@ export class SimConnection {
   latencyMs = 0;
   /** When set, nothing is sent and incoming frames are ignored (fault: silence → 408). */
   silenced = false;
+  /** When set, frames from the client are dropped while the sim keeps sending (fault: deaf → 408). */
+  deaf = false;
   /** Set once the client finished its post-login iqs; queued inbound traffic flows after that. */
   ready = false;
   private phase: Phase = 'hello';
@@ -136,7 +138,7 @@ export class SimConnection {
   }
 
   private async onData(data: Buffer): Promise<void> {
-    if (this.silenced) return;
+    if (this.silenced || this.deaf) return;
     for (const frame of this.reader.push(data)) {
       await this.onFrame(frame);
     }

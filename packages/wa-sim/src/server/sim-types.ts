@@ -68,6 +68,12 @@ export interface SimCounters {
   receiptsSent: number;
   inboundDelivered: number;
   offlineDelivered: number;
+  /** Inbound stanzas sent again because the connection closed before the device receipted them. */
+  inboundRedelivered: number;
+  /** Retry receipts devices sent for inbound messages they could not decrypt. */
+  retryReceipts: number;
+  /** Inbound messages encrypted and sent again in answer to a retry receipt. */
+  retriesResent: number;
   unknownIqs: number;
   dualConnections: number;
 }
@@ -91,7 +97,9 @@ export type DisconnectFault =
   /** TCP destroy → 428. */
   | { kind: 'terminate' }
   /** stop sending anything → 408 once the client's keep-alive check trips. */
-  | { kind: 'silence' };
+  | { kind: 'silence' }
+  /** keep sending but drop everything the client sends (a lost uplink) → 408 the same way. */
+  | { kind: 'deaf' };
 
 /** How the sim acks messages from one device. */
 export interface AckBehavior {

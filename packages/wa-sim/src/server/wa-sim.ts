@@ -18,8 +18,20 @@ import {
   signCompanion,
   verifyDeviceSignature,
 } from './adv-identity.js';
-import { child, childBytes, readBigEndian, SERVER_JID, unixSeconds } from './binary-nodes.js';
-import { decryptFromCompanion, encryptToCompanion } from './companion-crypto.js';
+import {
+  child,
+  childBytes,
+  children,
+  readBigEndian,
+  SERVER_JID,
+  unixSeconds,
+} from './binary-nodes.js';
+import {
+  decryptFromCompanion,
+  encryptToCompanion,
+  retryBundle,
+  type RetryBundle,
+} from './companion-crypto.js';
 import { answerIq } from './iq-responder.js';
 import { deriveAdvSecret, primaryHello, type CompanionHello } from './pairing-code.js';
 import { SimConnection, type ConnectionHost } from './sim-connection.js';
@@ -72,7 +84,22 @@ type Pending =
       message: proto.IMessage;
       recipient?: string;
     }
-  | { kind: 'node'; node: BinaryNode };
+  | { kind: 'node'; node: BinaryNode }
+  /** A message stanza a connection got but never receipted: sent again, byte for byte. */
+  | { kind: 'redeliver'; node: BinaryNode; item: InboundItem };
+
+type InboundItem = Extract<Pending, { kind: 'message' }>;
+
+/** An inbound message written to a connection, waiting for the device's receipt or ack. */
+interface Delivery {
+  node: BinaryNode;
+  item: InboundItem;
+}
+
+/** Baileys gives up after 5 retry receipts for one message (`maxMsgRetryCount`); so does the sender. */
+const MAX_RETRY_RECEIPTS = 5;
+/** Inbound messages remembered per device for answering retry receipts. */
+const RECENT_INBOUND_PER_DEVICE = 1000;
 
 /** Pre-paired device credentials, ready for Baileys' `auth.creds`. */
 export interface PairedDevice {
@@ -108,6 +135,9 @@ export class WaSim implements ConnectionHost {
     receiptsSent: 0,
     inboundDelivered: 0,
     offlineDelivered: 0,
+    inboundRedelivered: 0,
+    retryReceipts: 0,
+    retriesResent: 0,
     unknownIqs: 0,
     dualConnections: 0,
   };
@@ -131,6 +161,8 @@ export class WaSim implements ConnectionHost {
   private readonly refs = new Map<string, Registration>();
   private readonly pendingPairingCodes = new Map<string, Registration>();
   private readonly queues = new Map<string, Pending[]>();
+  private readonly unreceipted = new Map<SimConnection, Map<string, Delivery>>();
+  private readonly recentInbound = new Map<string, Map<string, InboundItem>>();
   private readonly records = new Map<string, RecordedMessage[]>();
   private readonly recordsByKey = new Map<string, RecordedMessage>();
   private readonly recordsById = new Map<string, RecordedMessage[]>();
@@ -633,7 +665,8 @@ export class WaSim implements ConnectionHost {
       }
       if (item.kind === 'node') conn.send(item.node);
       else {
-        await this.deliver(conn, item);
+        if (item.kind === 'redeliver') this.redeliver(conn, item);
+        else await this.deliver(conn, item);
         count++;
         this.counters.offlineDelivered++;
       }
@@ -664,7 +697,19 @@ export class WaSim implements ConnectionHost {
             type: node.attrs.type ?? 'delivery',
             at: Date.now(),
           });
+          // Any receipt, a retry request included, ends the server's duty to deliver that stanza.
+          for (const id of [node.attrs.id, ...children(child(node, 'list')).map((i) => i.attrs.id)])
+            if (id) this.unreceipted.get(conn)?.delete(id);
+          if (node.attrs.type === 'retry')
+            void this.onRetryReceipt(conn, node).catch((err: unknown) =>
+              this.log.warn({ err, conn: conn.id }, 'failed to answer a retry receipt'),
+            );
         }
+        return;
+      case 'ack':
+        // A client nacks a message stanza it could not handle: delivered all the same.
+        if (node.attrs.class === 'message' && node.attrs.id)
+          this.unreceipted.get(conn)?.delete(node.attrs.id);
         return;
       default:
         // presence, ib (unified_session), acks for our receipts/notifications: nothing to answer.
@@ -684,6 +729,63 @@ export class WaSim implements ConnectionHost {
       }
     }
     if (conn.deviceJid && this.live.get(conn.deviceJid) === conn) this.live.delete(conn.deviceJid);
+    this.requeueUnreceipted(conn);
+  }
+
+  /**
+   * Like WhatsApp, the sim keeps an inbound message until the device receipts (or nacks) it: what a
+   * closed connection never confirmed goes to the device again, the same ciphertext, ahead of
+   * anything queued later. Baileys drops (and acks) a copy it already decrypted once.
+   */
+  private requeueUnreceipted(conn: SimConnection): void {
+    const open = this.unreceipted.get(conn);
+    this.unreceipted.delete(conn);
+    const jid = conn.deviceJid;
+    if (!open?.size || !jid) return;
+    const items: Pending[] = [...open.values()].map((d) => ({ kind: 'redeliver', ...d }));
+    const next = this.live.get(jid);
+    if (next?.isLive && next.ready) {
+      for (const item of items) if (item.kind === 'redeliver') this.redeliver(next, item);
+      return;
+    }
+    this.queues.set(jid, [...items, ...(this.queues.get(jid) ?? [])]);
+  }
+
+  private redeliver(conn: SimConnection, item: Extract<Pending, { kind: 'redeliver' }>): void {
+    conn.send(item.node);
+    this.track(conn, item.node, item.item);
+    this.counters.inboundRedelivered++;
+  }
+
+  private track(conn: SimConnection, node: BinaryNode, item: InboundItem): void {
+    const open = this.unreceipted.get(conn) ?? new Map<string, Delivery>();
+    open.set(item.id, { node, item });
+    this.unreceipted.set(conn, open);
+    const jid = conn.deviceJid!;
+    const recent = this.recentInbound.get(jid) ?? new Map<string, InboundItem>();
+    recent.delete(item.id);
+    recent.set(item.id, item);
+    if (recent.size > RECENT_INBOUND_PER_DEVICE) recent.delete(recent.keys().next().value!);
+    this.recentInbound.set(jid, recent);
+  }
+
+  /**
+   * The sender's side of a retry receipt (what the contact's phone does): encrypt the message
+   * again, from a new session when the receipt carries a key bundle, and send it with the same id.
+   */
+  private async onRetryReceipt(conn: SimConnection, node: BinaryNode): Promise<void> {
+    this.counters.retryReceipts++;
+    const id = node.attrs.id!;
+    const item = this.recentInbound.get(conn.deviceJid!)?.get(id);
+    const count = Number(child(node, 'retry')?.attrs.count ?? '1');
+    if (!item || !(count <= MAX_RETRY_RECEIPTS)) {
+      this.log.info({ id, count, known: item !== undefined }, 'retry receipt not answered');
+      return;
+    }
+    const bundle = retryBundle(node);
+    if (conn.isLive && conn.ready) await this.deliver(conn, item, bundle);
+    else this.enqueue(conn.deviceJid!, item);
+    this.counters.retriesResent++;
   }
 
   /** @internal Handles `link_code_companion_reg` iqs from a registering client. */
@@ -937,7 +1039,7 @@ export class WaSim implements ConnectionHost {
 
   private async fanOut(
     phone: SimUser,
-    item: Extract<Pending, { kind: 'message' }>,
+    item: InboundItem,
   ): Promise<{ id: string; delivered: string[]; queued: string[] }> {
     const delivered: string[] = [];
     const queued: string[] = [];
@@ -956,13 +1058,19 @@ export class WaSim implements ConnectionHost {
 
   private async deliver(
     conn: SimConnection,
-    item: Extract<Pending, { kind: 'message' }>,
+    item: InboundItem,
+    bundle?: RetryBundle,
   ): Promise<void> {
     const companion = this.companionOf(conn);
     const sender = this.users.get(item.from);
     if (!companion || !sender) return;
     await this.serially(`in:${companion.jid}:${sender.number}`, async () => {
-      const { type, body } = await encryptToCompanion(sender.signal, companion, item.message);
+      const { type, body } = await encryptToCompanion(
+        sender.signal,
+        companion,
+        item.message,
+        bundle,
+      );
       const attrs: Record<string, string> = {
         from: sender.jid,
         id: item.id,
@@ -973,11 +1081,14 @@ export class WaSim implements ConnectionHost {
         sender_lid: sender.lidJid,
       };
       if (item.recipient) attrs.recipient = item.recipient;
-      conn.send({
+      const node: BinaryNode = {
         tag: 'message',
         attrs,
         content: [{ tag: 'enc', attrs: { v: '2', type }, content: body }],
-      });
+      };
+      conn.send(node);
+      if (conn.isLive) this.track(conn, node, item);
+      else this.enqueue(conn.deviceJid!, { kind: 'redeliver', node, item });
       this.counters.inboundDelivered++;
     });
     this.persist();
@@ -1058,6 +1169,9 @@ export class WaSim implements ConnectionHost {
         break;
       case 'silence':
         conn.silenced = true;
+        break;
+      case 'deaf':
+        conn.deaf = true;
         break;
     }
     return true;
