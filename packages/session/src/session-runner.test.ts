@@ -9,14 +9,28 @@ import type { SessionState } from './session-state.js';
 
 const logger = createLogger({ role: 'test', level: process.env.WAFLEET_TEST_LOG ?? 'silent' });
 
-/** An in-memory auth state with a wipe, standing in for an auth-store backend in these runner tests. */
-function memoryAuth() {
+/**
+ * An in-memory auth state with a wipe, standing in for an auth-store backend in these runner tests.
+ * `writeLatencyMs` makes key writes take as long as a round trip to a remote store.
+ */
+function memoryAuth(writeLatencyMs = 0) {
   let mem = createMemoryAuthState();
   let wipes = 0;
   let saves = 0;
   const auth: SessionAuth = {
     get state() {
-      return mem.state;
+      if (!writeLatencyMs) return mem.state;
+      const keys = mem.state.keys;
+      return {
+        creds: mem.state.creds,
+        keys: {
+          get: keys.get.bind(keys),
+          set: async (data: Parameters<typeof keys.set>[0]) => {
+            await new Promise((r) => setTimeout(r, writeLatencyMs));
+            await keys.set(data);
+          },
+        },
+      };
     },
     saveCreds: () => {
       saves++;
@@ -129,17 +143,21 @@ describe('SessionRunner against wa-sim', () => {
     await again.runner.stop();
   });
 
-  it('a stop while an inbound message is being handled lets it finish: emitted and receipted, not lost', async () => {
+  /** A runner for a freshly paired device, open, collecting the ids of the messages it emits. */
+  async function openRunner(sessionId: string, auth = memoryAuth()) {
     const phone = sim.createPhone();
     const device = sim.createPairedDevice(phone.number, { reportPreKeyCount: 50 });
-    const auth = memoryAuth();
     Object.assign(auth.creds(), device.creds);
-    const { runner } = runnerFor(sim, auth, 'sstop');
+    const { runner } = runnerFor(sim, auth, sessionId);
     await runner.start();
     await until(() => runner.state === 'open', { what: 'open' });
     const inbound: string[] = [];
     runner.on('message', (m) => inbound.push(m.message.key.id!));
-    const contact = sim.createContact();
+    return { phone, device, auth, runner, inbound, contact: sim.createContact() };
+  }
+
+  it('a stop while an inbound message is being handled lets it finish: emitted and receipted, not lost', async () => {
+    const { phone, device, auth, runner, inbound, contact } = await openRunner('sstop');
     const id = '3EB0570B0000000000000001';
     let stopping: Promise<void> | undefined;
     // The stop lands the moment the stanza was read, before Baileys decrypted it.
@@ -163,6 +181,41 @@ describe('SessionRunner against wa-sim', () => {
     await until(() => after.includes(later.id), { what: 'the queued message' });
     expect(after).not.toContain(id);
     await again.runner.stop();
+  });
+
+  it('a socket that closes while an inbound message is being handled still emits it, once', async () => {
+    // Writes as slow as a remote store: the decrypt commits while Baileys is already ending.
+    const { phone, runner, inbound, contact } = await openRunner('sclose', memoryAuth(100));
+    // A first message makes the next one a plain `msg` on an established session.
+    const hello = await sim.sendFromContact(contact.number, phone.number, 'hello');
+    await until(() => inbound.includes(hello.id), { what: 'first message' });
+    const id = '3EB0C105E0000000000000001';
+    const sock = runner.socket!;
+    const gen = runner.socketGeneration;
+    // The close lands the moment the stanza was read: Baileys goes down the path it takes when the
+    // server drops the connection (428), while it is still decrypting. Its receipt cannot go out.
+    sock.ws.on('CB:message', (node: { attrs: { id?: string } }) => {
+      if (node.attrs.id === id)
+        void sock.end(
+          Object.assign(new Error('Connection Terminated'), { output: { statusCode: 428 } }),
+        );
+    });
+    const before = { ...sim.counters };
+    await sim.sendFromContact(contact.number, phone.number, 'during the close', { id });
+    await until(() => runner.socketGeneration > gen && runner.state === 'open', {
+      what: 'reconnected',
+      timeoutMs: 15_000,
+    });
+    await until(() => inbound.includes(id), { what: 'the message caught by the close' });
+    // WhatsApp got no receipt and sent the copy again; it cannot be decrypted twice, and the
+    // retry it causes brings the same id once more, which the runner does not emit again.
+    await until(() => sim.counters.inboundRedelivered > before.inboundRedelivered, {
+      what: 'redelivery',
+    });
+    const after = await sim.sendFromContact(contact.number, phone.number, 'after the close');
+    await until(() => inbound.includes(after.id), { what: 'a later message' });
+    expect(inbound.filter((x) => x === id)).toHaveLength(1);
+    await runner.stop();
   });
 
   it('wipes auth and ends logged_out on 401, without reconnecting', async () => {

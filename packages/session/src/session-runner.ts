@@ -107,21 +107,23 @@ const INBOUND_FINISH_MS = 2_000;
 
 /**
  * Message stanzas a socket read and Baileys has not emitted yet. Baileys commits the decrypted
- * Signal state before it sends the receipt and emits the message; closing the socket in between
- * loses the message for good (WhatsApp redelivers it, but the ciphertext can no longer be
- * decrypted and Baileys drops the copy). A graceful stop therefore waits for these.
+ * Signal state before it sends the receipt and emits the message, and WhatsApp's redelivered copy
+ * can no longer be decrypted: a socket closed in between must not take the message with it. A
+ * stop waits for these before it closes the socket, so their receipts still go out; a close by the
+ * server waits for them in Baileys' end handlers.
  */
 class InboundInFlight {
   /** Stanza id → when it was read. */
   private readonly ids = new Map<string, number>();
-  private idle: (() => void) | undefined;
+  private readonly waiters = new Set<() => void>();
 
   read(id: string | undefined): void {
     if (id) this.ids.set(id, Date.now());
   }
 
   handled(id: string | null | undefined): void {
-    if (id && this.ids.delete(id) && this.ids.size === 0) this.idle?.();
+    if (!id || !this.ids.delete(id) || this.ids.size > 0) return;
+    for (const wake of this.waiters) wake();
   }
 
   /**
@@ -132,14 +134,16 @@ class InboundInFlight {
     const since = Date.now() - ms;
     for (const [id, at] of this.ids) if (at < since) this.ids.delete(id);
     if (this.ids.size === 0) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.idle = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    this.idle = undefined;
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    const timer = setTimeout(wake, ms);
+    this.waiters.add(wake);
+    try {
+      await woken;
+    } finally {
+      clearTimeout(timer);
+      this.waiters.delete(wake);
+    }
   }
 }
 
@@ -539,6 +543,10 @@ export class SessionRunner extends EventEmitter<SessionEvents> {
     sock.ws.on('frame', onFrame);
     const onMessageNode = (node: BinaryNode) => inbound.read(node.attrs.id);
     sock.ws.on('CB:message', onMessageNode);
+    // When the server closes the socket, Baileys stops reading and runs its end handlers before it
+    // drops every listener: messages already read get their chance to be emitted (the patched
+    // Baileys emits one even when its receipt can no longer be sent).
+    sock.registerSocketEndHandler(() => inbound.settle(INBOUND_FINISH_MS));
     this.detach = () => {
       ev.off('connection.update', onConnection);
       ev.off('creds.update', onCreds);
