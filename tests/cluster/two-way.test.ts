@@ -17,7 +17,8 @@ describe('two-way traffic while the server closes sockets', () => {
         settleMs: 30_000,
       });
       process.stdout.write(`two-way: ${JSON.stringify(r)}\n`);
-      expect(r.simDecryptErrors).toBe(0);
+      // A copy either side could not decrypt is asked for again with a retry receipt, as the
+      // phones do; what counts is that every message arrives.
       expect(r.decryptedBySim).toBe(r.sentBySessions);
       expect(r.receivedBySessions).toBe(r.sentByContact);
       expect(r.duplicatesReceived).toBe(0);

@@ -26,6 +26,8 @@ export interface TwoWayChaosResult {
   /** Retry receipts from the sessions (a copy they could not decrypt) and the sim's answers. */
   retryReceipts: number;
   retriesResent: number;
+  /** Retry receipts the contact sent for session messages it could not decrypt. */
+  retryReceiptsSent: number;
 }
 
 /** Runs the scenario on `cluster`'s paired, open sessions (`sessionId`, `phone`, `deviceJid`). */
@@ -116,6 +118,7 @@ export async function runTwoWayChaos(
       inboundRedelivered: after.inboundRedelivered - before.inboundRedelivered,
       retryReceipts: after.retryReceipts - before.retryReceipts,
       retriesResent: after.retriesResent - before.retriesResent,
+      retryReceiptsSent: after.retryReceiptsSent - before.retryReceiptsSent,
     };
   } finally {
     await client.close();

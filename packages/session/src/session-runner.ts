@@ -102,7 +102,7 @@ const RECEIPT_BY_STATUS: Record<number, ReceiptStatus | undefined> = {
 
 type BaileysError = Error & { output?: { statusCode?: number }; data?: unknown };
 
-/** How long a graceful stop waits for inbound messages already read to be handled. */
+/** How long a stop, or a socket closing, waits for inbound messages already read to be handled. */
 const INBOUND_FINISH_MS = 2_000;
 
 /**

@@ -38,6 +38,7 @@ try {
     inbound_redelivered: r.inboundRedelivered,
     retry_receipts: r.retryReceipts,
     retries_resent: r.retriesResent,
+    contact_retry_receipts: r.retryReceiptsSent,
     worker_decrypt_failures: worker.lines.filter((l) => l.includes('"failed to decrypt message"'))
       .length,
   });

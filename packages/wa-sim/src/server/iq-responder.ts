@@ -16,8 +16,19 @@ const PRIVACY_DEFAULTS: Array<[string, string]> = [
 ];
 
 function bundleNode(jid: string, b: PreKeyBundle): BinaryNode {
+  return {
+    tag: 'user',
+    attrs: { jid },
+    content: [
+      { tag: 'registration', attrs: {}, content: bigEndian(b.registrationId, 4) },
+      ...bundleNodes(b),
+    ],
+  };
+}
+
+/** A bundle's keys as nodes (`type`, `identity`, `skey`, `key`), as in prekey replies and retry receipts. */
+export function bundleNodes(b: PreKeyBundle): BinaryNode[] {
   const content: BinaryNode[] = [
-    { tag: 'registration', attrs: {}, content: bigEndian(b.registrationId, 4) },
     { tag: 'type', attrs: {}, content: Buffer.from([5]) },
     { tag: 'identity', attrs: {}, content: b.identity },
     {
@@ -40,7 +51,7 @@ function bundleNode(jid: string, b: PreKeyBundle): BinaryNode {
       ],
     });
   }
-  return { tag: 'user', attrs: { jid }, content };
+  return content;
 }
 
 /** Bundle for `jid`: device 0 of a simulated user, or another companion of a phone. */

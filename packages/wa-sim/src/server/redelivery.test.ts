@@ -12,7 +12,7 @@ function textsOf(client: TestClient, id: string): Array<string | undefined> {
     .map((m) => m.message?.conversation ?? undefined);
 }
 
-describe('inbound delivery until the device receipts it (real Baileys)', () => {
+describe('delivery until the device receipts it, and retry receipts both ways (real Baileys)', () => {
   let sim: WaSim;
   const target = () => ({ wsUrl: sim.wsUrl, rootPublicKey: sim.rootPublicKey });
   beforeAll(async () => {
@@ -120,6 +120,32 @@ describe('inbound delivery until the device receipts it (real Baileys)', () => {
       await until(() => textsOf(second, next.id).includes('new session works'), 10_000, 'next');
     } finally {
       second.end();
+    }
+  });
+
+  it('the contact asks again with a retry receipt; Baileys builds a new session and the message arrives', async () => {
+    const phone = sim.createPhone();
+    const { creds } = sim.createPairedDevice(phone.number, { reportPreKeyCount: 50 });
+    const client = await openClient(target(), createMemoryAuthState(creds));
+    try {
+      const bob = sim.createContact();
+      await client.sock.sendMessage(bob.jid, { text: 'before' });
+      await until(() => sim.messagesTo(bob.number).length === 1, 5_000, 'first message');
+      const before = { ...sim.counters };
+      sim.forgetSessions(bob.number);
+      const sent = await client.sock.sendMessage(bob.jid, { text: 'after the reinstall' });
+      const rec = await until(
+        () => sim.messagesTo(bob.number).find((m) => m.id === sent!.key.id),
+        10_000,
+        'the message sent again',
+      );
+      expect(rec.text).toBe('after the reinstall');
+      expect(rec.encType).toBe('pkmsg');
+      expect(sim.counters.decryptErrors - before.decryptErrors).toBe(1);
+      expect(sim.counters.retryReceiptsSent - before.retryReceiptsSent).toBe(1);
+      expect(sim.messagesTo(bob.number)).toHaveLength(2);
+    } finally {
+      client.end();
     }
   });
 });

@@ -74,6 +74,8 @@ export interface SimCounters {
   retryReceipts: number;
   /** Inbound messages encrypted and sent again in answer to a retry receipt. */
   retriesResent: number;
+  /** Retry receipts the sim sent for client messages it could not decrypt (as a recipient's phone). */
+  retryReceiptsSent: number;
   unknownIqs: number;
   dualConnections: number;
 }

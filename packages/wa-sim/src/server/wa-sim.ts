@@ -19,6 +19,7 @@ import {
   verifyDeviceSignature,
 } from './adv-identity.js';
 import {
+  bigEndian,
   child,
   childBytes,
   children,
@@ -32,7 +33,7 @@ import {
   retryBundle,
   type RetryBundle,
 } from './companion-crypto.js';
-import { answerIq } from './iq-responder.js';
+import { answerIq, bundleNodes } from './iq-responder.js';
 import { deriveAdvSecret, primaryHello, type CompanionHello } from './pairing-code.js';
 import { SimConnection, type ConnectionHost } from './sim-connection.js';
 import { silentLogger, type SimLogger } from './sim-logger.js';
@@ -138,6 +139,7 @@ export class WaSim implements ConnectionHost {
     inboundRedelivered: 0,
     retryReceipts: 0,
     retriesResent: 0,
+    retryReceiptsSent: 0,
     unknownIqs: 0,
     dualConnections: 0,
   };
@@ -163,6 +165,8 @@ export class WaSim implements ConnectionHost {
   private readonly queues = new Map<string, Pending[]>();
   private readonly unreceipted = new Map<SimConnection, Map<string, Delivery>>();
   private readonly recentInbound = new Map<string, Map<string, InboundItem>>();
+  /** Retry receipts sent per (device, recipient, message id). */
+  private readonly retriesAsked = new Map<string, number>();
   private readonly records = new Map<string, RecordedMessage[]>();
   private readonly recordsByKey = new Map<string, RecordedMessage>();
   private readonly recordsById = new Map<string, RecordedMessage[]>();
@@ -869,6 +873,7 @@ export class WaSim implements ConnectionHost {
         } catch (err) {
           this.counters.decryptErrors++;
           this.log.warn({ err, id, to: jid }, 'could not decrypt a client message');
+          if (target !== sender) this.askAgain(conn, companion, target, node);
         }
       }
     });
@@ -878,6 +883,38 @@ export class WaSim implements ConnectionHost {
     }
     this.persist();
     this.ack(conn, companion.jid, id, recipient?.jid ?? to, recipient);
+  }
+
+  /**
+   * What the recipient's phone does with a message it cannot decrypt: a retry receipt to the
+   * sending device, with the recipient's key bundle from the second try on. Baileys then builds a
+   * new session and sends the message again with the same id.
+   */
+  private askAgain(
+    conn: SimConnection,
+    companion: CompanionDevice,
+    target: SimUser,
+    message: BinaryNode,
+  ): void {
+    const key = `${companion.jid}|${target.jid}|${message.attrs.id}`;
+    const count = (this.retriesAsked.get(key) ?? 0) + 1;
+    if (count > MAX_RETRY_RECEIPTS) return;
+    this.retriesAsked.set(key, count);
+    if (this.retriesAsked.size > RECENT_INBOUND_PER_DEVICE)
+      this.retriesAsked.delete(this.retriesAsked.keys().next().value!);
+    const t = message.attrs.t ?? unixSeconds();
+    const content: BinaryNode[] = [
+      { tag: 'retry', attrs: { count: String(count), id: message.attrs.id!, t, v: '1' } },
+      { tag: 'registration', attrs: {}, content: bigEndian(target.signal.registrationId, 4) },
+    ];
+    if (count >= 2)
+      content.push({ tag: 'keys', attrs: {}, content: bundleNodes(target.signal.bundle()) });
+    conn.send({
+      tag: 'receipt',
+      attrs: { id: message.attrs.id!, from: target.jid, type: 'retry', t: unixSeconds() },
+      content,
+    });
+    this.counters.retryReceiptsSent++;
   }
 
   private record(
@@ -1124,6 +1161,15 @@ export class WaSim implements ConnectionHost {
   }
 
   // ---------------------------------------------------------------- faults
+
+  /**
+   * A user's phone forgets its Signal sessions (reinstalled): messages devices encrypt on their old
+   * sessions fail to decrypt, and the sim answers each with a retry receipt, as that phone would.
+   */
+  forgetSessions(number: string): void {
+    this.requireUser(number).signal.forgetSessions();
+    this.persist();
+  }
 
   /** Applies a disconnect fault to a device's live connection; false if it is not connected. */
   disconnect(deviceJid: string, fault: DisconnectFault): boolean {

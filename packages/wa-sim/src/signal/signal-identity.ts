@@ -93,6 +93,11 @@ export class SignalIdentity implements SignalStorage {
     return Promise.resolve();
   }
 
+  /** Drops every session (a reinstalled phone): what peers encrypt on their old sessions fails. */
+  forgetSessions(): void {
+    this.sessions.clear();
+  }
+
   /** Whether an open session with `address` exists. */
   hasSession(address: string): boolean {
     return this.sessions.get(address)?.haveOpenSession() ?? false;
