@@ -488,6 +488,19 @@ describe('Cloud API sessions (real api, coordinator and worker processes, Redis,
     expect(expiry * 1000).toBeLessThan(Date.now() + 3 * 24 * 3600_000);
   });
 
+  it('deleting a cloud session: its owner confirms the logout, and only the fence counter stays in Redis', async () => {
+    const { accessToken } = await createCloud('c-delete');
+    const res = await http.call('DELETE', '/v1/sessions/c-delete');
+    expect(res.status).toBe(200);
+    // Confirmed by the owner (a missing confirmation would be waited for, then reported false).
+    expect(res.body).toEqual({ id: 'c-delete', deleted: true, loggedOut: true });
+    expect((await http.call('GET', '/v1/sessions/c-delete')).status).toBe(404);
+    // Only the fence counter stays, so a session re-created under this id still gets newer fences.
+    const left = await cluster.client.keys(`${cluster.prefix}:*c-delete*`);
+    expect(left).toEqual([cluster.keys.fence('c-delete')]);
+    expect(await cluster.client.get(cluster.keys.fence('c-delete'))).not.toContain(accessToken);
+  });
+
   it('no token or app secret in logs, API answers, metrics or Redis', async () => {
     const secrets = [...tokens, APP.appSecret];
     const logs = [api, ...cluster.workers, ...cluster.coordinators].flatMap((p) => p.lines);

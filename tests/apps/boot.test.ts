@@ -7,6 +7,7 @@ import {
   useRedis,
   uniquePrefix,
 } from '@wafleet/test-support';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 const KEY = `k1:${Buffer.alloc(32, 9).toString('base64')}`;
@@ -84,6 +85,35 @@ describe.each(['api', 'coordinator', 'worker'] as const)('%s process', (name) =>
     for (const v of ['REDIS_URL', 'HTTP_PORT', 'LOG_LEVEL']) expect(out).toContain(v);
     if (name !== 'coordinator') expect(out).toContain('ENCRYPTION_KEYS');
     expect(out).not.toContain('mysql://nope');
+  });
+
+  it('a port already in use: one clear line naming it, exit 1, no crash', async () => {
+    const holder = createServer();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      const proc = spawnProcess(
+        `${name}-busy`,
+        process.execPath,
+        [join(repoRoot, 'apps', name, 'dist', 'main.js')],
+        {
+          env: {
+            REDIS_URL: redis.current.url,
+            ENCRYPTION_KEYS: KEY,
+            REDIS_KEY_PREFIX: uniquePrefix(name),
+            API_ADMIN_KEY: ADMIN,
+            HTTP_HOST: '127.0.0.1',
+            HTTP_PORT: String(port),
+          },
+        },
+      );
+      expect((await proc.exited).code).toBe(1);
+      const out = proc.lines.join('\n');
+      expect(out).toContain(`port ${port} on 127.0.0.1 is already in use`);
+      expect(out).not.toMatch(/Unhandled|triggerUncaughtException|"level":"error"/);
+    } finally {
+      holder.close();
+    }
   });
 });
 

@@ -110,9 +110,13 @@ export class CloudSessionRunner extends EventEmitter<CloudSessionEvents> {
     if (this.current !== 'stopped') this.setState('stopped', { reason });
   }
 
-  /** A Cloud API number stays registered to the business account: stopping is all there is. */
+  /**
+   * A Cloud API number stays registered to the business account: this session only lets go of it
+   * (no more Graph calls). It ends in `logged_out`, which is what a delete waits for.
+   */
   async logout(): Promise<void> {
     await this.stop('logged out');
+    this.setState('logged_out', { reason: 'logged out' });
   }
 
   requestPairingCode(): Promise<string> {

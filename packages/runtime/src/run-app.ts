@@ -125,18 +125,7 @@ export async function runApp<S extends z.ZodObject>(
     addReadiness: (check) => void readiness.push(check),
   };
 
-  const ops =
-    options.opsServer === false
-      ? undefined
-      : await startOpsServer({
-          host: config.HTTP_HOST,
-          port: config.HTTP_PORT,
-          registry,
-          logger,
-          role: options.role,
-          instanceId,
-          readiness,
-        });
+  let ops: Awaited<ReturnType<typeof startOpsServer>> | undefined;
 
   shutdown.add('app', async () => {
     for (const step of [...appSteps].reverse()) {
@@ -147,7 +136,7 @@ export async function runApp<S extends z.ZodObject>(
       }
     }
   });
-  if (ops) shutdown.add('ops server', () => ops.close());
+  shutdown.add('ops server', () => ops?.close());
   shutdown.add('redis', async () => {
     await Promise.all(connections.map((c) => closeRedis(c)));
   });
@@ -171,9 +160,29 @@ export async function runApp<S extends z.ZodObject>(
   process.on('SIGINT', () => onSignal('SIGINT'));
 
   try {
+    if (options.opsServer !== false)
+      ops = await startOpsServer({
+        host: config.HTTP_HOST,
+        port: config.HTTP_PORT,
+        registry,
+        logger,
+        role: options.role,
+        instanceId,
+        readiness,
+      });
     await options.start(ctx);
   } catch (err) {
-    logger.fatal({ err }, 'startup failed');
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      logger.fatal(
+        { host: config.HTTP_HOST, port: config.HTTP_PORT },
+        `port ${config.HTTP_PORT} on ${config.HTTP_HOST} is already in use: stop what holds it or ` +
+          'choose another HTTP_PORT (with command 1: API_PORT, COORDINATOR_PORT, WORKER_PORT)',
+      );
+    else logger.fatal({ err }, 'startup failed');
+    // Parts started before the failure may reject on their way down; the process exits anyway.
+    process.on('unhandledRejection', (reason) =>
+      logger.debug({ err: reason }, 'rejected while stopping after a failed start'),
+    );
     await shutdown.run('startup failed');
     process.exit(1);
   }
