@@ -183,6 +183,28 @@ describe('SessionRunner against wa-sim', () => {
     await again.runner.stop();
   });
 
+  it('a stop with more read than it can handle in time leaves the rest undecrypted for the next socket: none lost', async () => {
+    // 10 ms per key write: 300 queued messages take longer than the stop waits.
+    const auth = memoryAuth(10);
+    const { phone, runner, inbound, contact } = await openRunner('sbacklog', auth);
+    const ids: string[] = [];
+    for (let i = 0; i < 300; i++)
+      ids.push((await sim.sendFromContact(contact.number, phone.number, `m${i}`)).id);
+    await until(() => inbound.length > 0, { what: 'the first of the burst' });
+    await runner.stop('unassigned');
+    expect(inbound.length).toBeLessThan(ids.length);
+    const next = runnerFor(sim, auth, 'sbacklog');
+    const after: string[] = [];
+    next.runner.on('message', (m) => after.push(m.message.key.id!));
+    await next.runner.start();
+    await until(() => ids.every((id) => inbound.includes(id) || after.includes(id)), {
+      what: 'every message on one socket or the other',
+      timeoutMs: 30_000,
+    });
+    expect(after.filter((id) => inbound.includes(id))).toEqual([]);
+    await next.runner.stop();
+  }, 60_000);
+
   it('a socket that closes while an inbound message is being handled still emits it, once', async () => {
     // Writes as slow as a remote store: the decrypt commits while Baileys is already ending.
     const { phone, runner, inbound, contact } = await openRunner('sclose', memoryAuth(100));

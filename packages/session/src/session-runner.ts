@@ -113,26 +113,35 @@ const INBOUND_FINISH_MS = 2_000;
  * server waits for them in Baileys' end handlers.
  */
 class InboundInFlight {
-  /** Stanza id → when it was read. */
-  private readonly ids = new Map<string, number>();
+  /** Stanza ids read and not handled yet, oldest first (Baileys handles them one at a time, in order). */
+  private readonly ids = new Set<string>();
   private readonly waiters = new Set<() => void>();
+  /**
+   * Set once nothing the socket decrypts could be emitted any more: from then on decrypts wait for
+   * the socket to close and fail, so no Signal state advances for a message nobody sees, and
+   * WhatsApp's copy stays decryptable by the next socket.
+   */
+  sealed = false;
+  private markClosed!: () => void;
+  /** Resolves once the socket is closed; sealed decrypts fail only then, so no nack reaches WhatsApp. */
+  readonly closed = new Promise<void>((resolve) => (this.markClosed = resolve));
 
   read(id: string | undefined): void {
-    if (id) this.ids.set(id, Date.now());
+    if (id) this.ids.add(id);
   }
 
+  /** `id` was emitted: it and everything read before it are done (some end without an event). */
   handled(id: string | null | undefined): void {
-    if (!id || !this.ids.delete(id) || this.ids.size > 0) return;
-    for (const wake of this.waiters) wake();
+    if (!id || !this.ids.has(id)) return;
+    for (const earlier of this.ids) {
+      this.ids.delete(earlier);
+      if (earlier === id) break;
+    }
+    if (this.ids.size === 0) this.wake();
   }
 
-  /**
-   * Resolves once every stanza read in the last `ms` was handled, or after `ms`. Older ones are
-   * forgotten: Baileys handles some without emitting anything (a copy it already decrypted).
-   */
+  /** Resolves once every stanza read so far was handled, or after `ms`. */
   async settle(ms: number): Promise<void> {
-    const since = Date.now() - ms;
-    for (const [id, at] of this.ids) if (at < since) this.ids.delete(id);
     if (this.ids.size === 0) return;
     let wake!: () => void;
     const woken = new Promise<void>((resolve) => (wake = resolve));
@@ -144,6 +153,31 @@ class InboundInFlight {
       clearTimeout(timer);
       this.waiters.delete(wake);
     }
+  }
+
+  /** No new decrypts; only the stanza being handled right now (the oldest) is still waited for. */
+  seal(): void {
+    this.sealed = true;
+    const [current] = this.ids;
+    this.ids.clear();
+    if (current) this.ids.add(current);
+    else this.wake();
+  }
+
+  /** A decrypt hit the seal: the stanza being handled is that one, and it will not be emitted. */
+  blocked(): void {
+    this.ids.clear();
+    this.wake();
+  }
+
+  /** Called from the socket's end handlers, when the WebSocket is already closed. */
+  socketClosed(): void {
+    if (!this.sealed) this.seal();
+    this.markClosed();
+  }
+
+  private wake(): void {
+    for (const wake of this.waiters) wake();
   }
 }
 
@@ -247,12 +281,15 @@ export class SessionRunner extends EventEmitter<SessionEvents> {
     const sock = this.sock;
     if (sock) {
       // Read nothing more (WhatsApp keeps what was never receipted for the next owner), and let
-      // what was already read finish, its receipt included, before the socket closes.
+      // what was already read finish, its receipt included, before the socket closes. What is
+      // still waiting after that is not decrypted at all: the next socket gets it.
       sock.ws.removeAllListeners('message');
       await this.inbound.settle(INBOUND_FINISH_MS);
+      this.inbound.seal();
+      // Listeners stay until the socket ended: a decrypt that was already running is emitted.
+      await sock.end(undefined);
     }
     this.release();
-    if (sock) await sock.end(undefined);
     await this.credsChain.catch(() => undefined);
     this.setState('stopped', { reason });
   }
@@ -439,6 +476,7 @@ export class SessionRunner extends EventEmitter<SessionEvents> {
     const gen = ++this.generation;
     const auth = this.auth;
     const s = this.opts.socket ?? {};
+    const inbound = (this.inbound = new InboundInFlight());
     const sock = makeWASocket({
       auth: auth.state,
       logger: this.log.child(
@@ -461,10 +499,21 @@ export class SessionRunner extends EventEmitter<SessionEvents> {
       shouldSyncHistoryMessage: () => false,
       generateHighQualityLinkPreview: false,
       // Many sockets share this process; see the module for the libsignal queue hazard it avoids.
-      makeSignalRepository: makeIsolatedSignalRepository,
+      makeSignalRepository: (auth, logger, pnToLID) => {
+        const repository = makeIsolatedSignalRepository(auth, logger, pnToLID);
+        return {
+          ...repository,
+          decryptMessage: (opts) => {
+            if (!inbound.sealed) return repository.decryptMessage(opts);
+            inbound.blocked();
+            return inbound.closed.then(() => {
+              throw new Error('socket stopped: left undecrypted for the next socket');
+            });
+          },
+        };
+      },
     });
     this.sock = sock;
-    const inbound = (this.inbound = new InboundInFlight());
     this.armDeadline(gen, sock);
     const ev = sock.ev;
     const onConnection = (
@@ -546,7 +595,10 @@ export class SessionRunner extends EventEmitter<SessionEvents> {
     // When the server closes the socket, Baileys stops reading and runs its end handlers before it
     // drops every listener: messages already read get their chance to be emitted (the patched
     // Baileys emits one even when its receipt can no longer be sent).
-    sock.registerSocketEndHandler(() => inbound.settle(INBOUND_FINISH_MS));
+    sock.registerSocketEndHandler(async () => {
+      await inbound.settle(INBOUND_FINISH_MS);
+      inbound.socketClosed();
+    });
     this.detach = () => {
       ev.off('connection.update', onConnection);
       ev.off('creds.update', onCreds);
