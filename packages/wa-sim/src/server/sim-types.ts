@@ -100,7 +100,7 @@ export type DisconnectFault =
   | { kind: 'terminate' }
   /** stop sending anything → 408 once the client's keep-alive check trips. */
   | { kind: 'silence' }
-  /** keep sending but drop everything the client sends (a lost uplink) → 408 the same way. */
+  /** keep sending but drop everything the client sends (a lost uplink) → 408 once the sim has nothing to send. */
   | { kind: 'deaf' };
 
 /** How the sim acks messages from one device. */
