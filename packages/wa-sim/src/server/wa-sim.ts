@@ -101,6 +101,8 @@ interface Delivery {
 const MAX_RETRY_RECEIPTS = 5;
 /** Inbound messages remembered per device for answering retry receipts. */
 const RECENT_INBOUND_PER_DEVICE = 1000;
+/** Outbound messages the sim keeps a retry count for (oldest forgotten first). */
+const RETRY_COUNTS_KEPT = 1000;
 
 /** Pre-paired device credentials, ready for Baileys' `auth.creds`. */
 export interface PairedDevice {
@@ -746,10 +748,10 @@ export class WaSim implements ConnectionHost {
     this.unreceipted.delete(conn);
     const jid = conn.deviceJid;
     if (!open?.size || !jid) return;
-    const items: Pending[] = [...open.values()].map((d) => ({ kind: 'redeliver', ...d }));
+    const items = [...open.values()].map((d) => ({ kind: 'redeliver' as const, ...d }));
     const next = this.live.get(jid);
     if (next?.isLive && next.ready) {
-      for (const item of items) if (item.kind === 'redeliver') this.redeliver(next, item);
+      for (const item of items) this.redeliver(next, item);
       return;
     }
     this.queues.set(jid, [...items, ...(this.queues.get(jid) ?? [])]);
@@ -900,7 +902,7 @@ export class WaSim implements ConnectionHost {
     const count = (this.retriesAsked.get(key) ?? 0) + 1;
     if (count > MAX_RETRY_RECEIPTS) return;
     this.retriesAsked.set(key, count);
-    if (this.retriesAsked.size > RECENT_INBOUND_PER_DEVICE)
+    if (this.retriesAsked.size > RETRY_COUNTS_KEPT)
       this.retriesAsked.delete(this.retriesAsked.keys().next().value!);
     const t = message.attrs.t ?? unixSeconds();
     const content: BinaryNode[] = [
